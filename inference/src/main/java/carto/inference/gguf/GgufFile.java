@@ -75,15 +75,15 @@ public final class GgufFile implements AutoCloseable {
         if (size < 24) {
             throw new GgufException(path, "only " + size + " bytes long, too short to be a GGUF file (truncated download?)");
         }
-        Arena arena = Arena.ofShared();
+        Arena arena = Boolean.getBoolean("carto.sharedArena") ? Arena.ofShared() : Arena.ofAuto();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return parse(path, arena, seg);
         } catch (IOException e) {
-            arena.close();
+            closeArena(arena);
             throw new GgufException(path, "cannot map the file (" + e.getMessage() + ")", e);
         } catch (RuntimeException e) {
-            arena.close();
+            closeArena(arena);
             throw e;
         }
     }
@@ -302,7 +302,15 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public void close() {
-        if (arena != null && arena.scope().isAlive()) arena.close();
+        closeArena(arena);
+    }
+
+    private static void closeArena(Arena arena) {
+        try {
+            if (arena != null && arena.scope().isAlive()) arena.close();
+        } catch (UnsupportedOperationException e) {
+            // automatic arenas are unmapped by the garbage collector
+        }
     }
 
     /** Bounds-checked little-endian cursor over the header. */

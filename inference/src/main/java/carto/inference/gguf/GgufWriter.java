@@ -61,9 +61,9 @@ public final class GgufWriter {
     public void write(Path out) throws IOException {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, out.getFileName().toString(), ".part");
+        Path tmp = out.resolveSibling(out.getFileName() + ".part-" + Long.toHexString(System.nanoTime()));
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writeTo(ch);
             }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -106,6 +106,7 @@ public final class GgufWriter {
         for (long i = 0; i < pad; i++) h.u8(0);
         ch.write(h.buffer());
         long dataStart = headerLen + pad;
+        ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
         for (int i = 0; i < tensors.size(); i++) {
             Pending t = tensors.get(i);
             MemorySegment bytes = t.source.bytes();
@@ -116,8 +117,13 @@ public final class GgufWriter {
                 throw new IllegalArgumentException("tensor '" + t.name + "' has " + bytes.byteSize() + " bytes of data, its type and shape need " + expected);
             }
             long pos = dataStart + offsets[i];
-            ByteBuffer bb = bytes.asByteBuffer();
-            while (bb.hasRemaining()) pos += ch.write(bb, pos);
+            for (long done = 0; done < expected; ) {
+                int n = (int) Math.min(chunk.capacity(), expected - done);
+                chunk.clear().limit(n);
+                MemorySegment.ofBuffer(chunk).copyFrom(bytes.asSlice(done, n));
+                while (chunk.hasRemaining()) pos += ch.write(chunk, pos);
+                done += n;
+            }
             long end = dataStart + GgufFile.align(offsets[i] + expected, alignment);
             if (end > pos) ch.write(ByteBuffer.allocate((int) (end - pos)), pos);
         }

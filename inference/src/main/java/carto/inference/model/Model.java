@@ -129,9 +129,13 @@ public final class Model implements AutoCloseable {
         for (int l = 0; l < c.layers(); l++) {
             Weights.Layer w = weights.layers[l];
             for (int t = 0; t < n; t++) rmsnorm(b.x, t * embd, w.attnNorm(), b.xb, t * embd, embd, c.rmsEps());
-            w.wq().matmul(workers, b.xb, n, embd, b.q, qDim);
-            w.wk().matmul(workers, b.xb, n, embd, b.k, kvDim);
-            w.wv().matmul(workers, b.xb, n, embd, b.v, kvDim);
+            if (n == 1) {
+                WeightMatrix.matvec(workers, new WeightMatrix[]{w.wq(), w.wk(), w.wv()}, b.xb, new float[][]{b.q, b.k, b.v});
+            } else {
+                w.wq().matmul(workers, b.xb, n, embd, b.q, qDim);
+                w.wk().matmul(workers, b.xb, n, embd, b.k, kvDim);
+                w.wv().matmul(workers, b.xb, n, embd, b.v, kvDim);
+            }
             for (int t = 0; t < n; t++) {
                 if (w.bq() != null) addInPlace(b.q, t * qDim, w.bq(), qDim);
                 if (w.bk() != null) addInPlace(b.k, t * kvDim, w.bk(), kvDim);
@@ -145,8 +149,12 @@ public final class Model implements AutoCloseable {
             w.wo().matmul(workers, b.att, n, qDim, b.xb2, embd);
             addInPlace(b.x, 0, b.xb2, n * embd);
             for (int t = 0; t < n; t++) rmsnorm(b.x, t * embd, w.ffnNorm(), b.xb, t * embd, embd, c.rmsEps());
-            w.gate().matmul(workers, b.xb, n, embd, b.hb, ffn);
-            w.up().matmul(workers, b.xb, n, embd, b.hb2, ffn);
+            if (n == 1) {
+                WeightMatrix.matvec(workers, new WeightMatrix[]{w.gate(), w.up()}, b.xb, new float[][]{b.hb, b.hb2});
+            } else {
+                w.gate().matmul(workers, b.xb, n, embd, b.hb, ffn);
+                w.up().matmul(workers, b.xb, n, embd, b.hb2, ffn);
+            }
             swiglu(b.hb, b.hb2, n * ffn);
             w.down().matmul(workers, b.hb, n, ffn, b.xb2, embd);
             addInPlace(b.x, 0, b.xb2, n * embd);

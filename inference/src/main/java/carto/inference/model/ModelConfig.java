@@ -51,7 +51,9 @@ public record ModelConfig(
         float betaFast = f.getFloat(p + "rope.scaling.yarn_beta_fast", 32.0f);
         float betaSlow = f.getFloat(p + "rope.scaling.yarn_beta_slow", 1.0f);
         String[] tokens = f.getStrings("tokenizer.ggml.tokens");
-        int vocab = f.getInt(p + "vocab_size", tokens != null ? tokens.length : 0);
+        var embd0 = f.tensor("token_embd.weight");
+        int vocab = embd0 != null && embd0.dims().length == 2 ? (int) embd0.dims()[1]
+                : f.getInt(p + "vocab_size", tokens != null ? tokens.length : 0);
         if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
             throw new GgufException(f.path(), "inconsistent attention heads: " + heads + " query heads and " + kvHeads + " key/value heads (must divide evenly)");
         }

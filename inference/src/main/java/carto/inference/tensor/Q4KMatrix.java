@@ -3,6 +3,7 @@ package carto.inference.tensor;
 import carto.inference.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -37,34 +38,39 @@ public final class Q4KMatrix extends WeightMatrix {
 
     @Override
     float dotVector(int row, float[] x, int xOff) {
-        long base = row * rowBytes;
+        return dotRow(row * rowBytes, x, xOff, blockSums(x, xOff, cols), new int[8], new int[8]);
+    }
+
+    @Override
+    void dotRows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
+        float[] xs = blockSums(x, xOff, cols);
         int[] sc = new int[8], m = new int[8];
-        FloatVector acc = FloatVector.zero(F), accMin = acc;
+        for (int r = from; r < to; r++) out[outOff + r - from] = dotRow(r * rowBytes, x, xOff, xs, sc, m);
+    }
+
+    private float dotRow(long base, float[] x, int xOff, float[] xs, int[] sc, int[] m) {
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0;
         for (int b = 0; b < cols / 256; b++) {
             long blk = base + 144L * b;
             float d = f16(data, blk), dmin = f16(data, blk + 2);
             KQuants.scalesAndMins(data, blk + 4, sc, m);
-            int xb = xOff + 256 * b;
+            for (int j = 0; j < 8; j++) mins += dmin * m[j] * xs[8 * b + j];
             for (int c = 0; c < 4; c++) {
                 ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, blk + 16 + 32L * c, LE);
-                ByteVector lo = q.and((byte) 0xf);
-                ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xf);
-                int x0 = xb + 64 * c, x1 = x0 + 32;
-                FloatVector s0 = FloatVector.zero(F), s1 = s0, t0 = s0, t1 = s0;
+                int x0 = xOff + 256 * b + 64 * c;
+                FloatVector s0 = FloatVector.zero(F), s1 = s0;
                 for (int p = 0; p < 32 / L; p++) {
-                    FloatVector xa = FloatVector.fromArray(F, x, x0 + p * L);
-                    FloatVector xc = FloatVector.fromArray(F, x, x1 + p * L);
-                    s0 = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(xa, s0);
-                    s1 = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(xc, s1);
-                    t0 = t0.add(xa);
-                    t1 = t1.add(xc);
+                    IntVector v = (IntVector) q.convertShape(VectorOperators.B2I, I, p);
+                    FloatVector lo = (FloatVector) v.and(0xf).convert(VectorOperators.I2F, 0);
+                    FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xf).convert(VectorOperators.I2F, 0);
+                    s0 = lo.fma(FloatVector.fromArray(F, x, x0 + p * L), s0);
+                    s1 = hi.fma(FloatVector.fromArray(F, x, x0 + 32 + p * L), s1);
                 }
                 acc = s0.fma(FloatVector.broadcast(F, d * sc[2 * c]), acc);
                 acc = s1.fma(FloatVector.broadcast(F, d * sc[2 * c + 1]), acc);
-                accMin = t0.fma(FloatVector.broadcast(F, dmin * m[2 * c]), accMin);
-                accMin = t1.fma(FloatVector.broadcast(F, dmin * m[2 * c + 1]), accMin);
             }
         }
-        return sum(acc) - sum(accMin);
+        return sum(acc) - mins;
     }
 }

@@ -3,13 +3,17 @@ package carto.inference.tensor;
 import carto.inference.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Q5_0: blocks of 32 5-bit values (offset 16): scale, 32 high bits, 16 bytes of low nibbles (22 bytes). */
+/**
+ * Q5_0: blocks of 32 5-bit values (offset 16): scale, 32 high bits, 16 bytes of low nibbles
+ * (22 bytes). The high bits become a lane mask; the offset is applied through block sums of x.
+ */
 public final class Q5_0Matrix extends WeightMatrix {
     Q5_0Matrix(String name, int rows, int cols, MemorySegment data) {
         super(name, GgmlType.Q5_0, rows, cols, data);
@@ -35,32 +39,38 @@ public final class Q5_0Matrix extends WeightMatrix {
 
     @Override
     float dotVector(int row, float[] x, int xOff) {
-        long base = row * rowBytes;
-        int blocks = cols / 32;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long blk = base + 22L * b;
-            acc0 = block(blk, x, xOff + 32 * b, acc0);
-            acc1 = block(blk + 22, x, xOff + 32 * b + 32, acc1);
-        }
-        if (b < blocks) acc0 = block(base + 22L * b, x, xOff + 32 * b, acc0);
-        return sum(acc0.add(acc1));
+        return dotRow(row * rowBytes, x, xOff, blockSums(x, xOff, cols));
     }
 
-    private FloatVector block(long blk, float[] x, int xi, FloatVector acc) {
-        float d = f16(data, blk);
-        int qh = data.get(I32, blk + 2);
-        ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, blk + 6, LE);
-        VectorMask<Byte> mlo = VectorMask.fromLong(ByteVector.SPECIES_128, qh & 0xffffL);
-        VectorMask<Byte> mhi = VectorMask.fromLong(ByteVector.SPECIES_128, (qh >>> 16) & 0xffffL);
-        ByteVector lo = q.and((byte) 0xf).sub((byte) 16).add((byte) 16, mlo);
-        ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).and((byte) 0xf).sub((byte) 16).add((byte) 16, mhi);
-        FloatVector s = FloatVector.zero(F);
-        for (int p = 0; p < 16 / L; p++) {
-            s = ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + p * L), s);
-            s = ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + 16 + p * L), s);
+    @Override
+    void dotRows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
+        float[] xs = blockSums(x, xOff, cols);
+        for (int r = from; r < to; r++) out[outOff + r - from] = dotRow(r * rowBytes, x, xOff, xs);
+    }
+
+    private float dotRow(long base, float[] x, int xOff, float[] xs) {
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        long laneMask = (1L << L) - 1;
+        for (int b = 0; b < cols / 32; b++) {
+            long blk = base + 22L * b;
+            long qh = data.get(I32, blk + 2) & 0xffffffffL;
+            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, blk + 6, LE);
+            FloatVector s = FloatVector.zero(F);
+            int xi = xOff + 32 * b;
+            for (int p = 0; p < 16 / L; p++) {
+                IntVector v = (IntVector) q.convertShape(VectorOperators.B2I, I, p);
+                VectorMask<Integer> mlo = VectorMask.fromLong(I, (qh >>> (p * L)) & laneMask);
+                VectorMask<Integer> mhi = VectorMask.fromLong(I, (qh >>> (16 + p * L)) & laneMask);
+                FloatVector lo = (FloatVector) v.and(0xf).lanewise(VectorOperators.OR, 16, mlo).convert(VectorOperators.I2F, 0);
+                FloatVector hi = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xf).lanewise(VectorOperators.OR, 16, mhi).convert(VectorOperators.I2F, 0);
+                s = lo.fma(FloatVector.fromArray(F, x, xi + p * L), s);
+                s = hi.fma(FloatVector.fromArray(F, x, xi + 16 + p * L), s);
+            }
+            float d = f16(data, blk);
+            acc = s.fma(FloatVector.broadcast(F, d), acc);
+            corr += d * xs[b];
         }
-        return s.fma(FloatVector.broadcast(F, d), acc);
+        return sum(acc) - 16 * corr;
     }
 }

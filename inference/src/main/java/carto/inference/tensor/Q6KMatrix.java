@@ -3,6 +3,7 @@ package carto.inference.tensor;
 import carto.inference.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
@@ -49,33 +50,28 @@ public final class Q6KMatrix extends WeightMatrix {
             long blk = base + 210L * b;
             float d = f16(data, blk + 208);
             for (int h = 0; h < 2; h++) {
-                long ql = blk + 64L * h, qhOff = blk + 128 + 32L * h, sc = blk + 192 + 8L * h;
+                long ql = blk + 64L * h, sc = blk + 192 + 8L * h;
                 ByteVector qa = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, ql, LE);
                 ByteVector qc = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, ql + 32, LE);
-                ByteVector qh = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, qhOff, LE);
-                ByteVector q1 = qa.and((byte) 0xf).or(qh.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                ByteVector q2 = qc.and((byte) 0xf).or(qh.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                ByteVector q3 = qa.lanewise(VectorOperators.LSHR, 4).and((byte) 0xf).or(qh.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                ByteVector q4 = qc.lanewise(VectorOperators.LSHR, 4).and((byte) 0xf).or(qh.lanewise(VectorOperators.LSHR, 6).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                ByteVector qh = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, blk + 128 + 32L * h, LE);
                 int xb = xOff + 256 * b + 128 * h;
-                acc = part(q1, x, xb, sc, 0, d, acc);
-                acc = part(q2, x, xb + 32, sc, 2, d, acc);
-                acc = part(q3, x, xb + 64, sc, 4, d, acc);
-                acc = part(q4, x, xb + 96, sc, 6, d, acc);
+                for (int p = 0; p < 32 / L; p++) {
+                    IntVector a = (IntVector) qa.convertShape(VectorOperators.B2I, I, p);
+                    IntVector c = (IntVector) qc.convertShape(VectorOperators.B2I, I, p);
+                    IntVector hb = (IntVector) qh.convertShape(VectorOperators.B2I, I, p);
+                    FloatVector q1 = (FloatVector) a.and(0xf).or(hb.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q2 = (FloatVector) c.and(0xf).or(hb.lanewise(VectorOperators.LSHR, 2).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q3 = (FloatVector) a.lanewise(VectorOperators.LSHR, 4).and(0xf).or(hb.lanewise(VectorOperators.LSHR, 4).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
+                    FloatVector q4 = (FloatVector) c.lanewise(VectorOperators.LSHR, 4).and(0xf).or(hb.lanewise(VectorOperators.LSHR, 6).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convert(VectorOperators.I2F, 0);
+                    int is = p * L / 16;
+                    int xi = xb + p * L;
+                    acc = q1.mul(FloatVector.fromArray(F, x, xi)).fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + is)), acc);
+                    acc = q2.mul(FloatVector.fromArray(F, x, xi + 32)).fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + is + 2)), acc);
+                    acc = q3.mul(FloatVector.fromArray(F, x, xi + 64)).fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + is + 4)), acc);
+                    acc = q4.mul(FloatVector.fromArray(F, x, xi + 96)).fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + is + 6)), acc);
+                }
             }
         }
         return sum(acc);
-    }
-
-    /** 32 values whose first 16 use scale sc[s] and last 16 scale sc[s+1]. */
-    private FloatVector part(ByteVector q, float[] x, int xi, long sc, int s, float d, FloatVector acc) {
-        FloatVector lo = FloatVector.zero(F), hi = lo;
-        for (int p = 0; p < 32 / L; p++) {
-            FloatVector v = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(FloatVector.fromArray(F, x, xi + p * L));
-            if (p * L < 16) lo = lo.add(v);
-            else hi = hi.add(v);
-        }
-        acc = lo.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + s)), acc);
-        return hi.fma(FloatVector.broadcast(F, d * data.get(ValueLayout.JAVA_BYTE, sc + s + 1)), acc);
     }
 }

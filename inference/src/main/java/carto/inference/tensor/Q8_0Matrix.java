@@ -27,25 +27,17 @@ public final class Q8_0Matrix extends WeightMatrix {
     @Override
     float dotVector(int row, float[] x, int xOff) {
         long base = row * rowBytes;
-        int blocks = cols / 32;
-        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < cols / 32; b++) {
             long blk = base + 34L * b;
-            acc0 = block(blk, x, xOff + 32 * b, acc0);
-            acc1 = block(blk + 34, x, xOff + 32 * b + 32, acc1);
+            int xi = xOff + 32 * b;
+            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, blk + 2, LE);
+            FloatVector s = FloatVector.zero(F);
+            for (int p = 0; p < 32 / L; p++) {
+                s = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + p * L), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, f16(data, blk)), acc);
         }
-        if (b < blocks) acc0 = block(base + 34L * b, x, xOff + 32 * b, acc0);
-        return sum(acc0.add(acc1));
-    }
-
-    private FloatVector block(long blk, float[] x, int xi, FloatVector acc) {
-        float d = f16(data, blk);
-        ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, blk + 2, LE);
-        FloatVector s = ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
-        for (int p = 1; p < 32 / L; p++) {
-            s = ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).fma(FloatVector.fromArray(F, x, xi + p * L), s);
-        }
-        return s.fma(FloatVector.broadcast(F, d), acc);
+        return sum(acc);
     }
 }

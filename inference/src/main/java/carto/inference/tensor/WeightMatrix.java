@@ -82,6 +82,14 @@ public abstract sealed class WeightMatrix
     /** The dot product of row {@code row} with {@code x[xOff .. xOff+cols)}, by the vector kernel. */
     abstract float dotVector(int row, float[] x, int xOff);
 
+    /**
+     * {@code out[outOff + r - from] = row r . x} for rows [from, to). Kernels override this to
+     * compute what depends only on x (block sums) once for the whole range.
+     */
+    void dotRows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
+        for (int r = from; r < to; r++) out[outOff + r - from] = dotVector(r, x, xOff);
+    }
+
     public final float dot(int row, float[] x, int xOff) {
         if (VECTOR) return dotVector(row, x, xOff);
         return dotScalar(row, x, xOff);
@@ -98,8 +106,34 @@ public abstract sealed class WeightMatrix
 
     /** {@code out[outOff + r] = row r . x} for every row. */
     public void matvec(Workers workers, float[] x, int xOff, float[] out, int outOff) {
-        workers.parallelFor(rows, 32, (from, to) -> {
-            for (int r = from; r < to; r++) out[outOff + r] = dot(r, x, xOff);
+        workers.parallelFor(rows, 32, (from, to) -> rows(from, to, x, xOff, out, outOff + from));
+    }
+
+    private void rows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
+        if (VECTOR) {
+            dotRows(from, to, x, xOff, out, outOff);
+        } else {
+            for (int r = from; r < to; r++) out[outOff + r - from] = dotScalar(r, x, xOff);
+        }
+    }
+
+    /**
+     * Several matrices with the same column count times one vector, in one parallel loop
+     * (q/k/v, gate/up): one hand-off to the worker threads instead of one per matrix.
+     */
+    public static void matvec(Workers workers, WeightMatrix[] ms, float[] x, float[][] outs) {
+        int total = 0;
+        int[] starts = new int[ms.length + 1];
+        for (int i = 0; i < ms.length; i++) {
+            starts[i] = total;
+            total += ms[i].rows;
+        }
+        starts[ms.length] = total;
+        workers.parallelFor(total, 32, (from, to) -> {
+            for (int i = 0; i < ms.length; i++) {
+                int a = Math.max(from, starts[i]), b = Math.min(to, starts[i + 1]);
+                if (a < b) ms[i].rows(a - starts[i], b - starts[i], x, 0, outs[i], a - starts[i]);
+            }
         });
     }
 
@@ -137,6 +171,20 @@ public abstract sealed class WeightMatrix
         if (s.length < size) {
             s = new float[size];
             SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    /** Int lanes of the same shape as F: quantized bytes are widened once and unpacked with native 32-bit ops. */
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+
+    /** Sums of x over consecutive 32-element blocks of [xOff, xOff+cols). */
+    static float[] blockSums(float[] x, int xOff, int cols) {
+        float[] s = new float[cols / 32];
+        for (int b = 0; b < s.length; b++) {
+            FloatVector acc = FloatVector.fromArray(F, x, xOff + 32 * b);
+            for (int p = 1; p < 32 / L; p++) acc = acc.add(FloatVector.fromArray(F, x, xOff + 32 * b + p * L));
+            s[b] = acc.reduceLanes(VectorOperators.ADD);
         }
         return s;
     }
