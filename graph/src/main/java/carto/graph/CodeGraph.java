@@ -1,0 +1,52 @@
+package carto.graph;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The knowledge-graph store: repositories, their file tree, ASTs, text chunks and semantic
+ * edges. Every operation is scoped to one repository id and runs parameterized Cypher.
+ */
+public interface CodeGraph extends AutoCloseable {
+    /** Creates indexes and constraints if they do not exist. */
+    void initSchema();
+
+    /** Creates or updates the Repository node. */
+    void upsertRepository(String id, String name, String path, String remoteUrl, String commit);
+
+    Optional<RepositoryInfo> repository(String id);
+
+    List<RepositoryInfo> repositories();
+
+    /** Removes a repository and everything under it. */
+    void deleteRepository(String id);
+
+    /** relativePath to contentHash of every file node (directories excluded), for incremental ingest. */
+    Map<String, String> fileHashes(String repoId);
+
+    /** Removes files with their AST, text chunks and every semantic edge touching them. */
+    void deleteFiles(String repoId, Collection<String> paths);
+
+    /** Writes files (creating missing directory nodes) with their AST and text. Returns nodes and edges written. */
+    long[] writeFiles(String repoId, List<FileGraph> files);
+
+    /** Removes the semantic edges that start in these files, then writes the new ones. Returns edges written. */
+    long replaceSemanticEdges(String repoId, Collection<String> fromFiles, List<SemanticEdge> edges);
+
+    /** Files that use any of {@code names}, or import any of {@code importedPaths}: what a change can affect. */
+    List<String> filesReferencing(String repoId, Collection<String> names, Collection<String> importedPaths);
+
+    /** Definitions of the repository: name to (path, startByte) pairs, for cross-file name resolution. */
+    List<Definition> definitions(String repoId);
+
+    /** A definition as resolution needs it. */
+    record Definition(String path, String name, String kind, String qualifiedName, int startByte, int endByte, int startLine, int endLine) {}
+
+    /** Node and relationship counts of a repository. */
+    long[] counts(String repoId);
+
+    @Override
+    void close();
+}

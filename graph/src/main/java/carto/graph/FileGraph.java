@@ -1,0 +1,35 @@
+package carto.graph;
+
+import java.util.List;
+
+/**
+ * Everything the graph stores for one file: its {@code File} node, its AST (nodes in pre-order,
+ * each with the index of its parent, -1 for roots) and its text chunks (in order).
+ */
+public record FileGraph(FileNode file, List<AstNodeRecord> ast, List<TextChunk> text) {
+
+    /**
+     * A file node. {@code skipReason} is set for files kept without content; {@code refNames} are the
+     * names the file uses, so an incremental ingest can find the files a change affects.
+     */
+    public record FileNode(String relativePath, String basename, String language, String contentHash, long size, int lines,
+                           String encoding, boolean parseError, String skipReason, List<String> refNames) {
+        public FileNode {
+            refNames = refNames == null ? List.of() : List.copyOf(refNames);
+        }
+    }
+
+    /**
+     * One AST node: type, optional name, definition kind ({@code class}, {@code method}, ...) when it
+     * defines a symbol, qualified name, line range (1-based, inclusive) and byte range (0-based, end exclusive).
+     */
+    public record AstNodeRecord(int parent, String type, String name, String kind, String qualifiedName,
+                                int startLine, int endLine, int startByte, int endByte, boolean error) {
+        public boolean isDefinition() {
+            return kind != null;
+        }
+    }
+
+    /** A chunk of a text document (Markdown, RST, plain text) with its heading path. */
+    public record TextChunk(String text, int startLine, int endLine, String heading) {}
+}

@@ -1,0 +1,478 @@
+package carto.graph.neo4j;
+
+import carto.graph.CodeGraph;
+import carto.graph.FileGraph;
+import carto.graph.GraphException;
+import carto.graph.RepositoryInfo;
+import carto.graph.SemanticEdge;
+import org.neo4j.driver.AuthToken;
+import org.neo4j.driver.AuthTokens;
+import org.neo4j.driver.Config;
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.GraphDatabase;
+import org.neo4j.driver.Query;
+import org.neo4j.driver.Record;
+import org.neo4j.driver.Session;
+import org.neo4j.driver.SessionConfig;
+import org.neo4j.driver.Value;
+import org.neo4j.driver.exceptions.AuthenticationException;
+import org.neo4j.driver.exceptions.Neo4jException;
+import org.neo4j.driver.exceptions.ServiceUnavailableException;
+
+import java.net.URI;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+
+/**
+ * {@link CodeGraph} over the Neo4j Java driver: the same code writes to the embedded database
+ * and to a Neo4j server or cluster. Writes go in batches through {@code UNWIND}, creating a
+ * file's AST and its edges in one statement without index lookups.
+ */
+public final class Neo4jCodeGraph implements CodeGraph {
+    /** Rows per write transaction. */
+    private static final int BATCH_AST_NODES = 20_000;
+
+    private final Driver driver;
+    private final URI uri;
+    private final String database;
+
+    private Neo4jCodeGraph(Driver driver, URI uri, String database) {
+        this.driver = driver;
+        this.uri = uri;
+        this.database = database;
+    }
+
+    /** Connects and checks the connection; {@code user} null means no authentication (the embedded default). */
+    public static Neo4jCodeGraph connect(URI uri, String user, String password, String database) {
+        AuthToken auth = user == null ? AuthTokens.none() : AuthTokens.basic(user, password == null ? "" : password);
+        Config config = Config.builder()
+                .withConnectionTimeout(10, TimeUnit.SECONDS)
+                .withMaxTransactionRetryTime(15, TimeUnit.SECONDS)
+                .withLogging(org.neo4j.driver.Logging.javaUtilLogging(Level.WARNING))
+                .build();
+        Driver driver = GraphDatabase.driver(uri, auth, config);
+        try {
+            driver.verifyConnectivity();
+        } catch (AuthenticationException e) {
+            driver.close();
+            throw new GraphException("Neo4j at " + uri + " rejected the credentials; check --neo4j-user / --neo4j-password (or NEO4J_USER / NEO4J_PASSWORD)", e);
+        } catch (ServiceUnavailableException e) {
+            driver.close();
+            throw new GraphException("cannot reach Neo4j at " + uri + " (" + e.getMessage() + "); is the server running? "
+                    + "Leave out --neo4j to use the embedded database", e);
+        } catch (RuntimeException e) {
+            driver.close();
+            throw new GraphException("cannot connect to Neo4j at " + uri + ": " + e.getMessage(), e);
+        }
+        return new Neo4jCodeGraph(driver, uri, database);
+    }
+
+    public Driver driver() {
+        return driver;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    public Session session() {
+        return driver.session(database == null ? SessionConfig.defaultConfig() : SessionConfig.forDatabase(database));
+    }
+
+    /** Runs one write transaction with retries, translating driver errors. */
+    public <T> T write(String what, java.util.function.Function<org.neo4j.driver.TransactionContext, T> work) {
+        try (Session s = session()) {
+            return s.executeWrite(work::apply);
+        } catch (ServiceUnavailableException e) {
+            throw new GraphException("Neo4j at " + uri + " became unreachable while " + what + "; nothing of this step was written. Restart it and run again", e);
+        } catch (Neo4jException e) {
+            throw new GraphException("Neo4j refused " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    public <T> T read(String what, java.util.function.Function<org.neo4j.driver.TransactionContext, T> work) {
+        try (Session s = session()) {
+            return s.executeRead(work::apply);
+        } catch (ServiceUnavailableException e) {
+            throw new GraphException("Neo4j at " + uri + " is unreachable (" + what + "); is it running?", e);
+        } catch (Neo4jException e) {
+            throw new GraphException("Neo4j refused " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void initSchema() {
+        List<String> statements = List.of(
+                "CREATE CONSTRAINT repository_id IF NOT EXISTS FOR (r:Repository) REQUIRE r.id IS UNIQUE",
+                "CREATE INDEX file_path IF NOT EXISTS FOR (f:File) ON (f.repoId, f.relativePath)",
+                "CREATE INDEX file_basename IF NOT EXISTS FOR (f:File) ON (f.repoId, f.basename)",
+                "CREATE INDEX ast_path IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.path, n.startByte)",
+                "CREATE INDEX ast_name IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.name)",
+                "CREATE INDEX ast_id IF NOT EXISTS FOR (n:AstNode) ON (n.id)",
+                "CREATE INDEX text_path IF NOT EXISTS FOR (t:TextNode) ON (t.repoId, t.path)",
+                "CREATE INDEX text_id IF NOT EXISTS FOR (t:TextNode) ON (t.id)");
+        try (Session s = session()) {
+            for (String st : statements) s.run(st).consume();
+            s.run("CALL db.awaitIndexes(60)").consume();
+        } catch (ServiceUnavailableException e) {
+            throw new GraphException("cannot reach Neo4j at " + uri + " to create its indexes; is it running?", e);
+        } catch (Neo4jException e) {
+            throw new GraphException("Neo4j refused to create Carto's indexes: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void upsertRepository(String id, String name, String path, String remoteUrl, String commit) {
+        write("recording repository " + id, tx -> tx.run("""
+                MERGE (r:Repository {id: $id})
+                SET r.name = $name, r.path = $path, r.remoteUrl = $remote, r.commit = $commit, r.ingestedAt = datetime()
+                """, Map.of("id", id, "name", name, "path", path, "remote", remoteUrl == null ? "" : remoteUrl,
+                "commit", commit == null ? "" : commit)).consume());
+    }
+
+    @Override
+    public Optional<RepositoryInfo> repository(String id) {
+        return read("reading repository " + id, tx -> tx.run("""
+                MATCH (r:Repository {id: $id})
+                RETURN r, COUNT { MATCH (f:File {repoId: $id}) WHERE f.kind = 'file' } AS files,
+                       COUNT { MATCH (n:AstNode {repoId: $id}) } AS ast
+                """, Map.of("id", id)).stream().map(Neo4jCodeGraph::repoInfo).findFirst());
+    }
+
+    @Override
+    public List<RepositoryInfo> repositories() {
+        return read("listing repositories", tx -> tx.run("""
+                MATCH (r:Repository)
+                RETURN r, COUNT { MATCH (f:File {repoId: r.id}) WHERE f.kind = 'file' } AS files,
+                       COUNT { MATCH (n:AstNode {repoId: r.id}) } AS ast
+                ORDER BY r.name, r.id
+                """).stream().map(Neo4jCodeGraph::repoInfo).toList());
+    }
+
+    private static RepositoryInfo repoInfo(Record rec) {
+        Value r = rec.get("r");
+        Value at = r.get("ingestedAt");
+        Instant when = at.isNull() ? null : at.asZonedDateTime(ZonedDateTime.now()).toInstant();
+        return new RepositoryInfo(r.get("id").asString(), r.get("name").asString(""), r.get("path").asString(""),
+                emptyToNull(r.get("remoteUrl").asString("")), emptyToNull(r.get("commit").asString("")), when,
+                rec.get("files").asLong(), rec.get("ast").asLong());
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    @Override
+    public void deleteRepository(String id) {
+        for (String label : List.of("AstNode", "TextNode", "File")) {
+            long deleted;
+            do {
+                deleted = write("deleting repository " + id, tx -> tx.run(
+                        "MATCH (n:" + label + " {repoId: $id}) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS c",
+                        Map.of("id", id)).single().get("c").asLong());
+            } while (deleted > 0);
+        }
+        write("deleting repository " + id, tx -> tx.run("MATCH (r:Repository {id: $id}) DETACH DELETE r", Map.of("id", id)).consume());
+    }
+
+    @Override
+    public Map<String, String> fileHashes(String repoId) {
+        return read("reading file hashes", tx -> {
+            Map<String, String> m = new HashMap<>();
+            tx.run("MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' RETURN f.relativePath AS p, f.contentHash AS h",
+                    Map.of("repo", repoId)).forEachRemaining(r -> m.put(r.get("p").asString(), r.get("h").asString("")));
+            return m;
+        });
+    }
+
+    @Override
+    public void deleteFiles(String repoId, Collection<String> paths) {
+        List<String> all = new ArrayList<>(paths);
+        for (int i = 0; i < all.size(); i += 200) {
+            List<String> chunk = all.subList(i, Math.min(all.size(), i + 200));
+            write("deleting changed files", tx -> {
+                tx.run("UNWIND $paths AS p MATCH (n:AstNode {repoId: $repo, path: p}) DETACH DELETE n", Map.of("repo", repoId, "paths", chunk)).consume();
+                tx.run("UNWIND $paths AS p MATCH (n:TextNode {repoId: $repo, path: p}) DETACH DELETE n", Map.of("repo", repoId, "paths", chunk)).consume();
+                tx.run("UNWIND $paths AS p MATCH (f:File {repoId: $repo, relativePath: p}) DETACH DELETE f", Map.of("repo", repoId, "paths", chunk)).consume();
+                return null;
+            });
+        }
+        // directories left empty go too, innermost first
+        long removed;
+        do {
+            removed = write("pruning empty directories", tx -> tx.run("""
+                    MATCH (d:File {repoId: $repo}) WHERE d.kind = 'directory' AND NOT (d)-[:HAS_FILE]->()
+                    DETACH DELETE d RETURN count(*) AS c""", Map.of("repo", repoId)).single().get("c").asLong());
+        } while (removed > 0);
+    }
+
+    private static final String WRITE_FILES = """
+            UNWIND $files AS f
+            CALL (f) {
+              WITH f WHERE f.parent = ''
+              MATCH (p:Repository {id: $repo}) RETURN p
+              UNION
+              WITH f WHERE f.parent <> ''
+              MATCH (p:File {repoId: $repo, relativePath: f.parent}) RETURN p
+            }
+            CREATE (p)-[:HAS_FILE]->(file:File)
+            SET file = f.props
+            WITH file, f
+            CALL (f) {
+              UNWIND range(0, size(f.ast) - 1) AS i
+              CREATE (n:AstNode)
+              SET n = f.ast[i]
+              RETURN collect(n) AS nodes
+            }
+            CALL (file, f, nodes) {
+              UNWIND range(0, size(nodes) - 1) AS i
+              WITH file, nodes, nodes[i] AS n, f.parents[i] AS pi
+              FOREACH (_ IN CASE WHEN pi < 0 THEN [1] ELSE [] END | CREATE (file)-[:HAS_AST]->(n))
+              FOREACH (parent IN CASE WHEN pi >= 0 THEN [nodes[pi]] ELSE [] END | CREATE (parent)-[:PARENT_OF]->(n))
+              FOREACH (_ IN CASE WHEN n.kind IS NOT NULL THEN [1] ELSE [] END | CREATE (file)-[:DEFINES]->(n))
+            }
+            CALL (file, f) {
+              UNWIND range(0, size(f.text) - 1) AS i
+              CREATE (c:TextNode)
+              SET c = f.text[i]
+              CREATE (file)-[:HAS_TEXT]->(c)
+              RETURN collect(c) AS chunks
+            }
+            CALL (chunks) {
+              UNWIND range(0, size(chunks) - 2) AS i
+              WITH chunks[i] AS a, chunks[i + 1] AS b
+              CREATE (a)-[:NEXT_CHUNK]->(b)
+            }
+            """;
+
+    @Override
+    public long[] writeFiles(String repoId, List<FileGraph> files) {
+        if (files.isEmpty()) return new long[]{0, 0};
+        long nodes = 0, edges = 0;
+        // directories first: every ancestor of every file, shallowest first
+        Map<String, String> dirs = new LinkedHashMap<>();
+        for (FileGraph fg : files) {
+            String p = fg.file().relativePath();
+            int slash;
+            List<String> chain = new ArrayList<>();
+            while ((slash = p.lastIndexOf('/')) > 0) {
+                p = p.substring(0, slash);
+                chain.addFirst(p);
+            }
+            for (String d : chain) dirs.putIfAbsent(d, d.contains("/") ? d.substring(0, d.lastIndexOf('/')) : "");
+        }
+        // one statement per depth: a statement does not see the directories its own earlier rows merged
+        Map<Integer, List<Map<String, Object>>> byDepth = new java.util.TreeMap<>();
+        dirs.forEach((d, parent) -> byDepth.computeIfAbsent((int) d.chars().filter(c -> c == '/').count(), k -> new ArrayList<>())
+                .add(Map.of("path", d, "parent", parent, "name", d.substring(d.lastIndexOf('/') + 1))));
+        for (List<Map<String, Object>> dirRows : byDepth.values()) {
+            long[] created = write("writing directories", tx -> {
+                var summary = tx.run("""
+                        UNWIND $dirs AS d
+                        CALL (d) {
+                          WITH d WHERE d.parent = ''
+                          MATCH (p:Repository {id: $repo}) RETURN p
+                          UNION
+                          WITH d WHERE d.parent <> ''
+                          MATCH (p:File {repoId: $repo, relativePath: d.parent}) RETURN p
+                        }
+                        MERGE (p)-[:HAS_FILE]->(dir:File {repoId: $repo, relativePath: d.path})
+                        ON CREATE SET dir.basename = d.name, dir.kind = 'directory'
+                        """, Map.of("repo", repoId, "dirs", dirRows)).consume().counters();
+                return new long[]{summary.nodesCreated(), summary.relationshipsCreated()};
+            });
+            nodes += created[0];
+            edges += created[1];
+        }
+        List<Map<String, Object>> batch = new ArrayList<>();
+        int batchNodes = 0;
+        for (FileGraph fg : files) {
+            batch.add(fileRow(repoId, fg));
+            batchNodes += fg.ast().size() + fg.text().size() + 1;
+            if (batchNodes >= BATCH_AST_NODES) {
+                long[] c = writeBatch(repoId, batch);
+                nodes += c[0];
+                edges += c[1];
+                batch = new ArrayList<>();
+                batchNodes = 0;
+            }
+        }
+        if (!batch.isEmpty()) {
+            long[] c = writeBatch(repoId, batch);
+            nodes += c[0];
+            edges += c[1];
+        }
+        return new long[]{nodes, edges};
+    }
+
+    private long[] writeBatch(String repoId, List<Map<String, Object>> rows) {
+        return write("writing " + rows.size() + " files", tx -> {
+            var counters = tx.run(new Query(WRITE_FILES, Map.of("repo", repoId, "files", rows))).consume().counters();
+            return new long[]{counters.nodesCreated(), counters.relationshipsCreated()};
+        });
+    }
+
+    private static Map<String, Object> fileRow(String repoId, FileGraph fg) {
+        FileGraph.FileNode f = fg.file();
+        String path = f.relativePath();
+        Map<String, Object> props = new HashMap<>();
+        props.put("repoId", repoId);
+        props.put("relativePath", path);
+        props.put("basename", f.basename());
+        props.put("kind", "file");
+        if (f.language() != null) props.put("language", f.language());
+        props.put("contentHash", f.contentHash() == null ? "" : f.contentHash());
+        props.put("size", f.size());
+        props.put("lines", f.lines());
+        if (f.encoding() != null) props.put("encoding", f.encoding());
+        if (f.parseError()) props.put("parseError", true);
+        if (f.skipReason() != null) props.put("skipReason", f.skipReason());
+        if (!f.refNames().isEmpty()) props.put("refNames", f.refNames());
+        List<Map<String, Object>> ast = new ArrayList<>(fg.ast().size());
+        List<Integer> parents = new ArrayList<>(fg.ast().size());
+        for (FileGraph.AstNodeRecord a : fg.ast()) {
+            Map<String, Object> m = new HashMap<>();
+            m.put("repoId", repoId);
+            m.put("path", path);
+            m.put("id", repoId + "|" + path + "|" + a.startByte() + "|" + a.endByte() + "|" + a.type());
+            m.put("type", a.type());
+            if (a.name() != null) m.put("name", a.name());
+            if (a.kind() != null) m.put("kind", a.kind());
+            if (a.qualifiedName() != null) m.put("qualifiedName", a.qualifiedName());
+            m.put("startLine", a.startLine());
+            m.put("endLine", a.endLine());
+            m.put("startByte", a.startByte());
+            m.put("endByte", a.endByte());
+            if (a.error()) m.put("error", true);
+            ast.add(m);
+            parents.add(a.parent());
+        }
+        List<Map<String, Object>> text = new ArrayList<>(fg.text().size());
+        int index = 0;
+        for (FileGraph.TextChunk t : fg.text()) {
+            Map<String, Object> m = new HashMap<>();
+            m.put("repoId", repoId);
+            m.put("path", path);
+            m.put("id", repoId + "|" + path + "|text|" + index);
+            m.put("index", index++);
+            m.put("text", t.text());
+            m.put("startLine", t.startLine());
+            m.put("endLine", t.endLine());
+            if (t.heading() != null) m.put("heading", t.heading());
+            text.add(m);
+        }
+        int slash = path.lastIndexOf('/');
+        Map<String, Object> row = new HashMap<>();
+        row.put("parent", slash < 0 ? "" : path.substring(0, slash));
+        row.put("props", props);
+        row.put("ast", ast);
+        row.put("parents", parents);
+        row.put("text", text);
+        return row;
+    }
+
+    @Override
+    public long replaceSemanticEdges(String repoId, Collection<String> fromFiles, List<SemanticEdge> edges) {
+        List<String> files = new ArrayList<>(new LinkedHashSet<>(fromFiles));
+        for (int i = 0; i < files.size(); i += 500) {
+            List<String> chunk = files.subList(i, Math.min(files.size(), i + 500));
+            write("removing old semantic edges", tx -> {
+                tx.run("""
+                        UNWIND $paths AS p
+                        MATCH (a:AstNode {repoId: $repo, path: p})-[r:CALLS|REFERENCES|EXTENDS|IMPLEMENTS|OVERRIDES]->()
+                        DELETE r""", Map.of("repo", repoId, "paths", chunk)).consume();
+                tx.run("UNWIND $paths AS p MATCH (:File {repoId: $repo, relativePath: p})-[r:IMPORTS]->() DELETE r",
+                        Map.of("repo", repoId, "paths", chunk)).consume();
+                return null;
+            });
+        }
+        Map<SemanticEdge.Type, List<Map<String, Object>>> byType = new LinkedHashMap<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (SemanticEdge e : edges) {
+            String key = e.type() + "|" + e.fromPath() + "|" + e.fromStartByte() + "|" + e.toPath() + "|" + e.toStartByte();
+            if (!seen.add(key)) continue;
+            Map<String, Object> m = new HashMap<>();
+            m.put("fp", e.fromPath());
+            m.put("fs", e.fromStartByte());
+            m.put("tp", e.toPath());
+            m.put("ts", e.toStartByte());
+            m.put("line", e.line());
+            m.put("res", e.resolution().wire());
+            byType.computeIfAbsent(e.type(), k -> new ArrayList<>()).add(m);
+        }
+        long created = 0;
+        for (var entry : byType.entrySet()) {
+            List<Map<String, Object>> rows = entry.getValue();
+            String type = entry.getKey().name();
+            String cypher = entry.getKey() == SemanticEdge.Type.IMPORTS ? """
+                    UNWIND $rows AS e
+                    MATCH (a:File {repoId: $repo, relativePath: e.fp})
+                    MATCH (b:File {repoId: $repo, relativePath: e.tp})
+                    MERGE (a)-[r:IMPORTS]->(b)
+                    SET r.resolution = e.res, r.line = e.line""" : """
+                    UNWIND $rows AS e
+                    MATCH (a:AstNode {repoId: $repo, path: e.fp, startByte: e.fs}) WHERE a.kind IS NOT NULL
+                    MATCH (b:AstNode {repoId: $repo, path: e.tp, startByte: e.ts}) WHERE b.kind IS NOT NULL
+                    CREATE (a)-[r:%s]->(b)
+                    SET r.resolution = e.res, r.line = e.line""".formatted(type);
+            for (int i = 0; i < rows.size(); i += 10_000) {
+                List<Map<String, Object>> chunk = rows.subList(i, Math.min(rows.size(), i + 10_000));
+                created += write("writing " + type + " edges", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
+                        .consume().counters().relationshipsCreated());
+            }
+        }
+        return created;
+    }
+
+    @Override
+    public List<String> filesReferencing(String repoId, Collection<String> names, Collection<String> importedPaths) {
+        return read("finding dependent files", tx -> tx.run("""
+                MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' AND f.refNames IS NOT NULL AND any(n IN f.refNames WHERE n IN $names)
+                RETURN f.relativePath AS p
+                UNION
+                UNWIND $paths AS t
+                MATCH (f:File)-[:IMPORTS]->(:File {repoId: $repo, relativePath: t})
+                RETURN f.relativePath AS p""", Map.of("repo", repoId, "names", List.copyOf(names), "paths", List.copyOf(importedPaths)))
+                .list(r -> r.get("p").asString()));
+    }
+
+    @Override
+    public List<Definition> definitions(String repoId) {
+        return read("reading definitions", tx -> tx.run("""
+                MATCH (n:AstNode {repoId: $repo}) WHERE n.kind IS NOT NULL
+                RETURN n.path AS path, n.name AS name, n.kind AS kind, n.qualifiedName AS qn, n.startByte AS sb, n.endByte AS eb,
+                       n.startLine AS sl, n.endLine AS el""", Map.of("repo", repoId)).list(r -> new Definition(
+                r.get("path").asString(), r.get("name").asString(null), r.get("kind").asString(), r.get("qn").asString(null),
+                r.get("sb").asInt(), r.get("eb").asInt(), r.get("sl").asInt(), r.get("el").asInt())));
+    }
+
+    @Override
+    public long[] counts(String repoId) {
+        return read("counting", tx -> {
+            long n = tx.run("""
+                    RETURN COUNT { MATCH (f:File {repoId: $repo}) } + COUNT { MATCH (a:AstNode {repoId: $repo}) }
+                         + COUNT { MATCH (t:TextNode {repoId: $repo}) } AS n""", Map.of("repo", repoId)).single().get("n").asLong();
+            long e = tx.run("""
+                    RETURN COUNT { MATCH (:Repository {id: $repo})-[:HAS_FILE]->() }
+                     + COUNT { MATCH (f:File {repoId: $repo})-[]->() } + COUNT { MATCH (a:AstNode {repoId: $repo})-[]->() }
+                     + COUNT { MATCH (t:TextNode {repoId: $repo})-[]->() } AS e""", Map.of("repo", repoId)).single().get("e").asLong();
+            return new long[]{n, e};
+        });
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}

@@ -1,0 +1,67 @@
+package carto.graph;
+
+import carto.graph.neo4j.Neo4jCodeGraph;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class Neo4jCodeGraphTest {
+    static FileGraph file(String path, String... defs) {
+        List<FileGraph.AstNodeRecord> ast = new java.util.ArrayList<>();
+        ast.add(new FileGraph.AstNodeRecord(-1, "program", null, null, null, 1, 10, 0, 100, false));
+        int b = 1;
+        for (String d : defs) {
+            ast.add(new FileGraph.AstNodeRecord(0, "function_definition", d, "function", d, b, b + 1, b * 10, b * 10 + 5, false));
+            b++;
+        }
+        return new FileGraph(new FileGraph.FileNode(path, path.substring(path.lastIndexOf('/') + 1), "python", "h-" + path, 100, 10, null, false, null, List.of()),
+                ast, List.of(new FileGraph.TextChunk("# doc", 1, 1, null), new FileGraph.TextChunk("more", 2, 3, null)));
+    }
+
+    @Test
+    void writesReadsAndDeletesARepository() {
+        Neo4jCodeGraph g = TestGraph.graph();
+        String repo = "store-test";
+        g.upsertRepository(repo, "demo", "/tmp/demo", "https://example.com/demo.git", "abc123");
+        long[] written = g.writeFiles(repo, List.of(file("a/b/x.py", "f", "g"), file("a/y.py", "h"), file("z.py")));
+        // 2 directories + 3 files + 6 AST nodes + 6 text chunks
+        assertEquals(17, written[0]);
+        // dirs: 2 HAS_FILE; files: 3 HAS_FILE, 3 HAS_AST, 3 PARENT_OF, 3 DEFINES, 6 HAS_TEXT, 3 NEXT_CHUNK
+        assertEquals(2 + 3 + 3 + 3 + 3 + 6 + 3, written[1]);
+        assertEquals(Map.of("a/b/x.py", "h-a/b/x.py", "a/y.py", "h-a/y.py", "z.py", "h-z.py"), g.fileHashes(repo));
+        long calls = g.replaceSemanticEdges(repo, List.of("a/b/x.py"), List.of(
+                new SemanticEdge(SemanticEdge.Type.CALLS, "a/b/x.py", 10, "a/y.py", 10, 2, SemanticEdge.Resolution.HEURISTIC),
+                new SemanticEdge(SemanticEdge.Type.IMPORTS, "a/b/x.py", 0, "a/y.py", 0, 1, SemanticEdge.Resolution.HEURISTIC)));
+        assertEquals(2, calls);
+        assertEquals(3, g.definitions(repo).size());
+        RepositoryInfo info = g.repository(repo).orElseThrow();
+        assertEquals("abc123", info.commit());
+        assertEquals(3, info.files());
+        g.deleteFiles(repo, List.of("a/b/x.py"));
+        assertEquals(2, g.fileHashes(repo).size());
+        long[] counts = g.counts(repo);
+        // a/b directory pruned: 1 dir + 2 files + 3 AST + 4 text
+        assertEquals(10, counts[0]);
+        g.deleteRepository(repo);
+        assertTrue(g.repository(repo).isEmpty());
+        assertEquals(0, g.counts(repo)[0]);
+    }
+
+    @Test
+    void aDeadServerIsAClearError() throws Exception {
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        int p = port;
+        GraphException e = assertThrows(GraphException.class, () -> Neo4jCodeGraph.connect(java.net.URI.create("bolt://127.0.0.1:" + p), "neo4j", "x", null));
+        assertTrue(e.getMessage().contains("cannot reach Neo4j at bolt://127.0.0.1:" + p), e.getMessage());
+        assertFalse(e.getMessage().isBlank());
+    }
+}

@@ -1,0 +1,47 @@
+package carto.ingest;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** What an ingest did: files by language, what was skipped and why, what changed, and what was written. */
+public record IngestSummary(String repoId, String path, String commit, int files, long lines, Map<String, Integer> filesByLanguage,
+                            Map<String, Integer> unparsedByExtension, List<Skip> skipped, int ignoredByGitignore, List<String> skippedFolders,
+                            int added, int changed, int deleted, int unchanged, int resolvedFiles, int parseErrors,
+                            long nodesWritten, long edgesWritten, long semanticEdges, Duration time) {
+
+    /** A file that was not (fully) ingested. */
+    public record Skip(String path, String reason) {}
+
+    /** The summary as text, the way the command line prints it. */
+    public String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("Ingested %s (%s)%s%n", repoId, path, commit == null ? "" : " at commit " + commit.substring(0, Math.min(12, commit.length()))));
+        sb.append(String.format("  %,d files, %,d lines in %.2f s%n", files, lines, time.toMillis() / 1000.0));
+        sb.append(String.format("  changes: %d added, %d changed, %d deleted, %d unchanged (%d re-resolved)%n", added, changed, deleted, unchanged, resolvedFiles));
+        sb.append("  files by language:");
+        filesByLanguage.forEach((l, n) -> sb.append(' ').append(l).append('=').append(n));
+        sb.append('\n');
+        if (!unparsedByExtension.isEmpty()) {
+            sb.append("  kept without a parser (searchable as text):");
+            unparsedByExtension.forEach((e, n) -> sb.append(' ').append(e).append('=').append(n));
+            sb.append('\n');
+        }
+        sb.append(String.format("  written: %,d nodes, %,d edges (%,d semantic)%n", nodesWritten, edgesWritten, semanticEdges));
+        if (parseErrors > 0) sb.append(String.format("  %d files have syntax errors (partial AST kept, marked error=true)%n", parseErrors));
+        if (ignoredByGitignore > 0) sb.append(String.format("  %d paths ignored by .gitignore%n", ignoredByGitignore));
+        for (String f : skippedFolders) sb.append("  skipped folder ").append(f).append('\n');
+        if (!skipped.isEmpty()) {
+            sb.append(String.format("  %d files skipped or kept without content:%n", skipped.size()));
+            int shown = 0;
+            for (Skip s : skipped) {
+                if (shown++ == 50) {
+                    sb.append(String.format("    ... and %d more%n", skipped.size() - 50));
+                    break;
+                }
+                sb.append("    ").append(s.path()).append(": ").append(s.reason()).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,522 @@
+package carto.ingest;
+
+import carto.graph.CodeGraph;
+import carto.graph.FileGraph;
+import carto.graph.GraphException;
+import carto.graph.SemanticEdge;
+import carto.graph.search.CodeIndex;
+import carto.ingest.lang.Language;
+import carto.ingest.lang.LanguageDetector;
+import carto.ingest.parse.CodeFrontEnd;
+import carto.ingest.parse.ParsedCode;
+import carto.ingest.parse.RawReference;
+import carto.ingest.parse.SyntaxNode;
+import carto.ingest.parse.SyntaxTree;
+import carto.ingest.parse.TreeSitterParser;
+import carto.ingest.semantic.HeuristicResolver;
+import carto.ingest.semantic.JavaSemantics;
+import carto.ingest.text.TextChunker;
+import carto.ingest.walk.RepositoryWalker;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a repository folder into its knowledge graph and search index. A re-ingest compares
+ * content hashes: only added and changed files are parsed and written, deleted ones removed,
+ * and semantic edges re-resolved for the changed files and the files that use what they define.
+ */
+public final class Ingestor {
+    private static final Logger log = LoggerFactory.getLogger(Ingestor.class);
+    private static final Pattern JAVA_PACKAGE = Pattern.compile("(?m)^\\s*package\\s+([\\w.]+)\\s*;");
+    private static final Pattern GO_MODULE = Pattern.compile("(?m)^module\\s+(\\S+)");
+    private static final int CODE_CHUNK_LINES = 40;
+
+    private final CodeGraph graph;
+    private final CodeIndex index;
+    /** Every file path of the repository being ingested (package detection needs its neighbours). */
+    private volatile Set<String> allPaths = Set.of();
+
+    public Ingestor(CodeGraph graph, CodeIndex index) {
+        this.graph = graph;
+        this.index = index;
+    }
+
+    /** One file as read from disk. */
+    private record Source(String path, Language language, String text, byte[] utf8, String hash, long size, int lines,
+                          String encoding, String skipReason) {}
+
+    /** One file as parsed. */
+    private record Parsed(Source source, FileGraph graph, List<RawReference> refs, List<CodeIndex.Doc> docs) {}
+
+    /** A stable id for a folder: its name and a short hash of its absolute path. */
+    public static String repositoryId(Path root) {
+        Path abs = root.toAbsolutePath().normalize();
+        String name = abs.getFileName() == null ? "root" : abs.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-");
+        return name + "-" + sha1(abs.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 6);
+    }
+
+    public IngestSummary ingest(Path root, IngestOptions options, IngestListener listener) throws IOException {
+        long t0 = System.nanoTime();
+        Path abs = root.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) throw new IOException("no such folder: " + root);
+        if (!Files.isDirectory(abs)) throw new IOException(root + " is a file; give the root folder of the repository");
+        String repoId = options.repoId() != null ? options.repoId() : repositoryId(abs);
+        String[] git = gitInfo(abs);
+
+        listener.phase("walking", 0);
+        RepositoryWalker.Result walk = new RepositoryWalker(options.maxFileSize()).walk(abs);
+        List<IngestSummary.Skip> skips = new ArrayList<>();
+        for (RepositoryWalker.Skipped s : walk.skipped()) skips.add(new IngestSummary.Skip(s.relativePath(), s.reason()));
+
+        listener.phase("reading", walk.files().size());
+        List<Source> sources = read(walk.files(), options.threads(), listener, skips);
+        for (RepositoryWalker.Skipped s : walk.skipped()) {
+            if (s.keepNode()) sources.add(new Source(s.relativePath(), null, null, null, "skipped:" + s.reason(), 0, 0, null, s.reason()));
+        }
+        sources.sort((a, b) -> a.path().compareTo(b.path()));
+        allPaths = sources.stream().map(Source::path).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+        Map<String, String> old = options.incremental() ? graph.fileHashes(repoId) : Map.of();
+        boolean fresh = old.isEmpty() || !options.incremental();
+        if (!options.incremental()) {
+            graph.deleteRepository(repoId);
+            index.deleteRepository(repoId);
+        }
+        List<Source> toWrite = new ArrayList<>();
+        Set<String> current = new HashSet<>();
+        int added = 0, changed = 0;
+        for (Source s : sources) {
+            current.add(s.path());
+            String before = old.get(s.path());
+            if (before == null) {
+                added++;
+                toWrite.add(s);
+            } else if (!before.equals(s.hash())) {
+                changed++;
+                toWrite.add(s);
+            }
+        }
+        List<String> deleted = old.keySet().stream().filter(p -> !current.contains(p)).sorted().toList();
+        int unchanged = sources.size() - added - changed;
+
+        listener.phase("parsing", toWrite.size());
+        List<Parsed> parsed = parse(toWrite, options, listener);
+        int parseErrors = (int) parsed.stream().filter(p -> p.graph().file().parseError()).count();
+
+        // what the change affects: definitions and imports of changed and deleted files (before they are rewritten)
+        Set<String> touched = new LinkedHashSet<>();
+        toWrite.forEach(s -> { if (old.containsKey(s.path())) touched.add(s.path()); });
+        touched.addAll(deleted);
+        Set<String> affectedNames = new HashSet<>();
+        Set<String> dependents = new LinkedHashSet<>();
+        if (!fresh) {
+            for (CodeGraph.Definition d : graph.definitions(repoId)) if (touched.contains(d.path()) && d.name() != null) affectedNames.add(d.name());
+            for (Parsed p : parsed) for (FileGraph.AstNodeRecord a : p.graph().ast()) if (a.name() != null && a.kind() != null) affectedNames.add(a.name());
+            for (String p : deleted) affectedNames.add(stem(p));
+            for (Source s : toWrite) if (!old.containsKey(s.path())) affectedNames.add(stem(s.path()));
+            dependents.addAll(graph.filesReferencing(repoId, affectedNames, touched));
+        }
+
+        listener.phase("writing graph", parsed.size());
+        graph.upsertRepository(repoId, abs.getFileName() == null ? abs.toString() : abs.getFileName().toString(), abs.toString(), git[1], git[0]);
+        List<String> rewritten = new ArrayList<>(touched);
+        if (!rewritten.isEmpty()) graph.deleteFiles(repoId, rewritten);
+        long[] written = graph.writeFiles(repoId, parsed.stream().map(Parsed::graph).toList());
+
+        // semantic edges: everything on a fresh ingest, otherwise the changed files and their dependents
+        Map<String, Parsed> byPath = new HashMap<>();
+        for (Parsed p : parsed) byPath.put(p.source().path(), p);
+        Set<String> resolveSet = new LinkedHashSet<>();
+        if (fresh) {
+            for (Source s : sources) if (s.language() != null && s.language().isCode()) resolveSet.add(s.path());
+        } else {
+            for (Parsed p : parsed) if (p.source().language() != null && p.source().language().isCode()) resolveSet.add(p.source().path());
+            for (String d : dependents) if (current.contains(d)) resolveSet.add(d);
+        }
+        listener.phase("resolving", resolveSet.size());
+        long semantic = resolve(repoId, abs, sources, resolveSet, byPath, options, listener);
+
+        listener.phase("indexing", parsed.size());
+        Map<String, List<CodeIndex.Doc>> docs = new LinkedHashMap<>();
+        for (Parsed p : parsed) docs.put(p.source().path(), p.docs());
+        Set<String> indexPaths = new LinkedHashSet<>(rewritten);
+        indexPaths.addAll(docs.keySet());
+        index.replaceFiles(repoId, indexPaths, docs);
+
+        Map<String, Integer> byLanguage = new TreeMap<>();
+        Map<String, Integer> unparsed = new TreeMap<>();
+        long lines = 0;
+        for (Source s : sources) {
+            if (s.skipReason() != null) continue;
+            lines += s.lines();
+            if (s.language() != null) byLanguage.merge(s.language().id, 1, Integer::sum);
+            else unparsed.merge(LanguageDetector.extensionOf(s.path().substring(s.path().lastIndexOf('/') + 1)), 1, Integer::sum);
+        }
+        for (Source s : sources) if (s.encoding() != null) skips.add(new IngestSummary.Skip(s.path(), s.encoding()));
+        skips.sort((a, b) -> a.path().compareTo(b.path()));
+        return new IngestSummary(repoId, abs.toString(), git[0], (int) sources.stream().filter(s -> s.skipReason() == null).count(), lines,
+                byLanguage, unparsed, skips, walk.ignoredByGit(), walk.skippedDirs(), added, changed, deleted.size(), unchanged,
+                resolveSet.size(), parseErrors, written[0], written[1] + semantic, semantic, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private static String stem(String path) {
+        String base = path.substring(path.lastIndexOf('/') + 1);
+        int dot = base.indexOf('.');
+        return dot > 0 ? base.substring(0, dot) : base;
+    }
+
+    // ---- reading ----
+
+    private List<Source> read(List<RepositoryWalker.Candidate> files, int threads, IngestListener listener, List<IngestSummary.Skip> skips) {
+        List<Source> out = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger done = new AtomicInteger();
+        ConcurrentLinkedQueue<IngestSummary.Skip> more = new ConcurrentLinkedQueue<>();
+        runAll(files, threads, f -> {
+            out.add(readOne(f, more));
+            listener.progress(done.incrementAndGet(), files.size());
+        });
+        skips.addAll(more);
+        return new ArrayList<>(out);
+    }
+
+    private static Source readOne(RepositoryWalker.Candidate f, Collection<IngestSummary.Skip> skips) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(f.path());
+        } catch (IOException e) {
+            String reason = "unreadable: " + e.getClass().getSimpleName() + (e.getMessage() != null ? " " + e.getMessage() : "");
+            skips.add(new IngestSummary.Skip(f.relativePath(), reason));
+            return new Source(f.relativePath(), null, null, null, "skipped:" + reason, f.size(), 0, null, reason);
+        }
+        String hash = sha1(bytes);
+        if (isBinary(bytes)) {
+            skips.add(new IngestSummary.Skip(f.relativePath(), "binary file"));
+            return new Source(f.relativePath(), null, null, null, hash, bytes.length, 0, null, "binary file");
+        }
+        String text;
+        String encoding = null;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            text = new String(bytes, StandardCharsets.ISO_8859_1);
+            encoding = "not valid UTF-8: read as ISO-8859-1 (byte ranges refer to the UTF-8 re-encoding)";
+        }
+        if (text.startsWith("\uFEFF")) text = text.substring(1);
+        String name = f.relativePath().substring(f.relativePath().lastIndexOf('/') + 1);
+        Language lang = LanguageDetector.detect(name, text.length() > 4096 ? text.substring(0, 4096) : text);
+        byte[] utf8 = encoding == null && !text.isEmpty() && bytes[0] != (byte) 0xEF ? bytes : text.getBytes(StandardCharsets.UTF_8);
+        return new Source(f.relativePath(), lang, text, utf8, hash, bytes.length, countLines(text), encoding, null);
+    }
+
+    static boolean isBinary(byte[] b) {
+        int n = Math.min(b.length, 8000);
+        int control = 0;
+        for (int i = 0; i < n; i++) {
+            int c = b[i] & 0xff;
+            if (c == 0) return true;
+            if (c < 7 || (c > 14 && c < 32 && c != 27)) control++;
+        }
+        return n > 0 && control * 10 > n;
+    }
+
+    private static int countLines(String text) {
+        if (text.isEmpty()) return 0;
+        int n = 0;
+        for (int i = 0; i < text.length(); i++) if (text.charAt(i) == '\n') n++;
+        return text.endsWith("\n") ? n : n + 1;
+    }
+
+    // ---- parsing ----
+
+    private List<Parsed> parse(List<Source> files, IngestOptions options, IngestListener listener) {
+        List<Parsed> out = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger done = new AtomicInteger();
+        ConcurrentLinkedQueue<TreeSitterParser> parsers = new ConcurrentLinkedQueue<>();
+        ThreadLocal<Map<Language, TreeSitterParser>> local = ThreadLocal.withInitial(() -> new EnumMap<>(Language.class));
+        try {
+            runAll(files, options.threads(), s -> {
+                out.add(parseOne(s, options, local.get(), parsers));
+                listener.progress(done.incrementAndGet(), files.size());
+            });
+        } finally {
+            for (TreeSitterParser p : parsers) p.close();
+        }
+        List<Parsed> sorted = new ArrayList<>(out);
+        sorted.sort((a, b) -> a.source().path().compareTo(b.source().path()));
+        return sorted;
+    }
+
+    /**
+     * Python module names start at the outermost package: the file's folders are included only
+     * as long as they hold an {@code __init__.py}.
+     */
+    static String pythonModulePrefix(String path, Set<String> allPaths) {
+        String module = path.replaceAll("\\.pyi?$", "");
+        String base = module.substring(module.lastIndexOf('/') + 1);
+        StringBuilder prefix = new StringBuilder(base.equals("__init__") ? "" : base);
+        String dir = path.contains("/") ? path.substring(0, path.lastIndexOf('/')) : "";
+        while (!dir.isEmpty() && (allPaths.contains(dir + "/__init__.py") || allPaths.contains(dir + "/__init__.pyi"))) {
+            String name = dir.substring(dir.lastIndexOf('/') + 1);
+            prefix.insert(0, prefix.isEmpty() ? name : name + ".");
+            dir = dir.contains("/") ? dir.substring(0, dir.lastIndexOf('/')) : "";
+        }
+        return prefix.isEmpty() ? "" : prefix + ".";
+    }
+
+    private Parsed parseOne(Source s, IngestOptions options, Map<Language, TreeSitterParser> parsers, Collection<TreeSitterParser> all) {
+        String base = s.path().substring(s.path().lastIndexOf('/') + 1);
+        List<CodeIndex.Doc> docs = new ArrayList<>();
+        if (s.skipReason() != null) {
+            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, s.hash(), s.size(), 0, null, false, s.skipReason(), List.of());
+            return new Parsed(s, new FileGraph(node, List.of(), List.of()), List.of(), docs);
+        }
+        Language lang = s.language();
+        if (lang == null || !lang.isCode()) {
+            List<FileGraph.TextChunk> chunks = lang == null ? List.of() : new TextChunker().chunk(s.text(), lang);
+            for (FileGraph.TextChunk c : chunks) {
+                docs.add(new CodeIndex.Doc(CodeIndex.Kind.TEXT, s.path(), lang.id, c.heading(), null, null, c.startLine(), c.endLine(), c.text()));
+            }
+            if (lang == null) codeChunks(s, null, docs);
+            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang == null ? null : lang.id, s.hash(), s.size(), s.lines(),
+                    s.encoding(), false, null, List.of());
+            return new Parsed(s, new FileGraph(node, List.of(), chunks), List.of(), docs);
+        }
+        TreeSitterParser parser = parsers.computeIfAbsent(lang, l -> {
+            TreeSitterParser p = l.parser();
+            all.add(p);
+            return p;
+        });
+        ParsedCode code;
+        Set<String> refNames = new java.util.TreeSet<>();
+        try (SyntaxTree tree = parser.parse(s.utf8())) {
+            code = new CodeFrontEnd(lang, options.depth()).parse(tree, grammarOf(lang), s.path(),
+                    lang == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null);
+            if (lang == Language.JAVA) {
+                for (Map<String, SyntaxNode> m : tree.query("[(identifier) @name (type_identifier) @name]")) refNames.add(tree.text(m.get("name")));
+            }
+        }
+        for (RawReference r : code.references()) {
+            if (r.kind() == RawReference.Kind.IMPORT) {
+                String spec = r.name().replaceAll("[\"'<>]", "");
+                String last = spec.substring(Math.max(spec.lastIndexOf('/'), Math.max(spec.lastIndexOf('.'), spec.lastIndexOf(':'))) + 1);
+                refNames.add(stem(last.isEmpty() ? spec : last));
+                refNames.add(stem(spec.substring(spec.lastIndexOf('/') + 1)));
+            } else {
+                refNames.add(r.name());
+            }
+        }
+        for (FileGraph.AstNodeRecord a : code.nodes()) {
+            if (a.kind() != null) {
+                docs.add(new CodeIndex.Doc(CodeIndex.Kind.SYMBOL, s.path(), lang.id, a.name(), a.qualifiedName(), a.kind(), a.startLine(), a.endLine(),
+                        lineAt(s.text(), a.startLine())));
+            }
+        }
+        codeChunks(s, lang.id, docs);
+        FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang.id, s.hash(), s.size(), s.lines(), s.encoding(),
+                code.parseError(), null, new ArrayList<>(refNames));
+        return new Parsed(s, new FileGraph(node, code.nodes(), List.of()), code.references(), docs);
+    }
+
+    private static final Map<Language, org.treesitter.TSLanguage> GRAMMARS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static org.treesitter.TSLanguage grammarOf(Language l) {
+        return GRAMMARS.computeIfAbsent(l, lang -> {
+            try (TreeSitterParser p = lang.parser()) {
+                return p.grammar();
+            }
+        });
+    }
+
+    private static void codeChunks(Source s, String lang, List<CodeIndex.Doc> docs) {
+        String[] lines = s.text().split("\n", -1);
+        int n = s.lines();
+        for (int start = 0; start < n; start += CODE_CHUNK_LINES) {
+            int end = Math.min(n, start + CODE_CHUNK_LINES);
+            StringBuilder sb = new StringBuilder();
+            for (int i = start; i < end; i++) sb.append(lines[i]).append('\n');
+            docs.add(new CodeIndex.Doc(CodeIndex.Kind.CODE, s.path(), lang, null, null, null, start + 1, end, sb.toString()));
+        }
+    }
+
+    private static String lineAt(String text, int line) {
+        int start = 0;
+        for (int i = 1; i < line; i++) {
+            start = text.indexOf('\n', start) + 1;
+            if (start == 0) return "";
+        }
+        int end = text.indexOf('\n', start);
+        String l = text.substring(start, end < 0 ? text.length() : end).strip();
+        return l.length() > 300 ? l.substring(0, 300) : l;
+    }
+
+    // ---- semantic resolution ----
+
+    private long resolve(String repoId, Path root, List<Source> sources, Set<String> resolveSet, Map<String, Parsed> parsed,
+                         IngestOptions options, IngestListener listener) {
+        if (resolveSet.isEmpty()) return 0;
+        List<CodeGraph.Definition> defs = graph.definitions(repoId);
+        Map<String, String> languages = new HashMap<>();
+        Map<String, Source> sourceByPath = new HashMap<>();
+        Map<String, String> javaPackages = new HashMap<>();
+        String goModule = null;
+        for (Source s : sources) {
+            sourceByPath.put(s.path(), s);
+            if (s.language() != null) languages.put(s.path(), s.language().id);
+            if (s.path().equals("go.mod") && s.text() != null) {
+                Matcher m = GO_MODULE.matcher(s.text());
+                if (m.find()) goModule = m.group(1);
+            }
+            if (s.language() == Language.JAVA && s.text() != null) {
+                Matcher m = JAVA_PACKAGE.matcher(s.text());
+                javaPackages.put(s.path(), m.find() ? m.group(1) : "");
+            }
+        }
+        HeuristicResolver heuristic = new HeuristicResolver(defs, languages, goModule);
+        JavaSemantics java = javaPackages.isEmpty() ? null : new JavaSemantics(root, JavaSemantics.sourceRoots(javaPackages), defs);
+        List<SemanticEdge> edges = new ArrayList<>();
+        AtomicInteger done = new AtomicInteger();
+        Map<Language, TreeSitterParser> parsers = new EnumMap<>(Language.class);
+        try {
+            for (String path : resolveSet) {
+                Source s = sourceByPath.get(path);
+                if (s == null || s.language() == null || s.text() == null) continue;
+                try {
+                    if (s.language() == Language.JAVA) {
+                        edges.addAll(java.edges(path, s.text()));
+                    } else {
+                        Parsed p = parsed.get(path);
+                        List<RawReference> refs = p != null ? p.refs() : reparse(s, options, parsers);
+                        edges.addAll(heuristic.resolve(path, refs));
+                    }
+                } catch (RuntimeException | StackOverflowError e) {
+                    log.debug("semantic resolution failed for {}: {}", path, e.toString());
+                }
+                listener.progress(done.incrementAndGet(), resolveSet.size());
+            }
+        } finally {
+            parsers.values().forEach(TreeSitterParser::close);
+        }
+        if (java != null) log.debug("java symbol resolution: {} resolved, {} unresolved", java.resolvedCount(), java.unresolvedCount());
+        try {
+            return graph.replaceSemanticEdges(repoId, resolveSet, edges);
+        } catch (GraphException e) {
+            throw e;
+        }
+    }
+
+    private List<RawReference> reparse(Source s, IngestOptions options, Map<Language, TreeSitterParser> parsers) {
+        TreeSitterParser parser = parsers.computeIfAbsent(s.language(), Language::parser);
+        try (SyntaxTree tree = parser.parse(s.utf8())) {
+            return new CodeFrontEnd(s.language(), options.depth()).parse(tree, grammarOf(s.language()), s.path(),
+                    s.language() == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null).references();
+        }
+    }
+
+    // ---- helpers ----
+
+    private interface Task<T> {
+        void run(T item) throws Exception;
+    }
+
+    private static <T> void runAll(List<T> items, int threads, Task<T> task) {
+        if (items.isEmpty()) return;
+        int n = Math.max(1, Math.min(threads, items.size()));
+        if (n == 1) {
+            for (T t : items) runOne(task, t);
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "carto-ingest");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            AtomicInteger next = new AtomicInteger();
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < n; w++) {
+                futures.add(pool.submit(() -> {
+                    int i;
+                    while ((i = next.getAndIncrement()) < items.size()) runOne(task, items.get(i));
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    if (e.getCause() instanceof Error err) throw err;
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("ingest interrupted", e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static <T> void runOne(Task<T> task, T item) {
+        try {
+            task.run(item);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** HEAD commit and origin URL when the folder is a git work tree (each may be null). */
+    static String[] gitInfo(Path root) {
+        try (Repository repo = new FileRepositoryBuilder().setGitDir(root.resolve(".git").toFile()).setMustExist(true).build()) {
+            var head = repo.resolve("HEAD");
+            String remote = repo.getConfig().getString("remote", "origin", "url");
+            return new String[]{head == null ? null : head.getName(), remote};
+        } catch (IOException | RuntimeException e) {
+            return new String[]{null, null};
+        }
+    }
+
+    static String sha1(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

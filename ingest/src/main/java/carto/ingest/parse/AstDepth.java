@@ -1,0 +1,19 @@
+package carto.ingest.parse;
+
+/** How much of the syntax tree becomes AST nodes in the graph. */
+public enum AstDepth {
+    /** Definitions only (classes, functions, fields...). */
+    DECLARATIONS,
+    /** Definitions, statements and blocks: the default, enough for navigation and agents. */
+    STATEMENTS,
+    /** Every named node, expressions included (large graphs). */
+    FULL;
+
+    public static AstDepth parse(String s) {
+        try {
+            return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown AST depth '" + s + "'; use declarations, statements or full");
+        }
+    }
+}

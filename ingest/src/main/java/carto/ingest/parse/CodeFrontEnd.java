@@ -1,0 +1,321 @@
+package carto.ingest.parse;
+
+import carto.graph.FileGraph;
+import carto.ingest.lang.Language;
+import carto.ingest.lang.LanguageSpec;
+import org.treesitter.TSLanguage;
+import org.treesitter.TSSymbolType;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a tree-sitter tree into graph AST nodes for any language: one native query finds every
+ * node worth keeping (definitions, statements, blocks, errors), so the walk never crosses the
+ * JNI boundary for expression-level nodes; then definitions get names, kinds and qualified names,
+ * and the language's queries collect the names the file uses.
+ */
+public final class CodeFrontEnd {
+    private static final Pattern STRUCTURAL = Pattern.compile(
+            ".*(_statement|_declaration|_definition|_item|_clause|_block|_body|_specifier|_spec)|block|body_statement|class|module|method|"
+                    + "singleton_method|program|module|source_file|translation_unit|compilation_unit|statement_block|declaration_list|"
+                    + "field_declaration_list|class_body|interface_body|enum_body|switch_case|case_clause|preproc_.*|ERROR|"
+                    + "decorated_definition|lambda|arrow_function|function_expression|anonymous_class|object_creation_expression");
+    private static final Set<String> FUNCTION_VALUES = Set.of("arrow_function", "function_expression", "function", "generator_function");
+    private static final Map<String, String> STRUCTURE_QUERIES = new ConcurrentHashMap<>();
+
+    private final Language language;
+    private final LanguageSpec spec;
+    private final AstDepth depth;
+
+    public CodeFrontEnd(Language language, AstDepth depth) {
+        this.language = language;
+        this.spec = LanguageSpec.of(language);
+        this.depth = depth;
+    }
+
+    /** The query matching every structural node type of this grammar (built from its symbol table). */
+    private String structureQuery(TSLanguage grammar) {
+        return STRUCTURE_QUERIES.computeIfAbsent(language.id + "/" + depth, k -> {
+            Set<String> names = new LinkedHashSet<>();
+            for (int i = 0; i < grammar.symbolCount(); i++) {
+                if (grammar.symbolType(i) != TSSymbolType.TSSymbolTypeRegular) continue;
+                String name = grammar.symbolName(i);
+                if (name == null || name.isEmpty() || name.startsWith("_") || !Character.isLetter(name.charAt(0))) continue;
+                boolean keep = switch (depth) {
+                    case DECLARATIONS -> spec.definitions().containsKey(name) || name.equals("ERROR");
+                    case STATEMENTS -> spec.definitions().containsKey(name) || STRUCTURAL.matcher(name).matches();
+                    case FULL -> true;
+                };
+                if (keep) names.add(name);
+            }
+            names.add("ERROR");
+            StringBuilder q = new StringBuilder("[");
+            for (String n : names) q.append(" (").append(n).append(")");
+            return q.append("] @node").toString();
+        });
+    }
+
+    public ParsedCode parse(SyntaxTree tree, TSLanguage grammar, String relativePath) {
+        return parse(tree, grammar, relativePath, null);
+    }
+
+    /** {@code modulePrefix} overrides the qualified-name prefix derived from the file (e.g. a Python package path). */
+    public ParsedCode parse(SyntaxTree tree, TSLanguage grammar, String relativePath, String modulePrefix) {
+        SyntaxNode root = tree.root();
+        List<SyntaxNode> kept = new ArrayList<>();
+        kept.add(root);
+        for (Map<String, SyntaxNode> m : tree.query(structureQuery(grammar))) {
+            SyntaxNode n = m.get("node");
+            if (n.startByte() == root.startByte() && n.endByte() == root.endByte() && n.type().equals(root.type())) continue;
+            kept.add(n);
+        }
+        kept.sort(Comparator.comparingInt(SyntaxNode::startByte).thenComparing(Comparator.comparingInt(SyntaxNode::endByte).reversed()));
+        String prefix = modulePrefix != null ? modulePrefix : namePrefix(tree, root, relativePath);
+        List<FileGraph.AstNodeRecord> out = new ArrayList<>(kept.size());
+        int[] stack = new int[kept.size() + 1];
+        int sp = 0;
+        String[] qualified = new String[kept.size()];
+        String[] kinds = new String[kept.size()];
+        int[] ends = new int[kept.size()];
+        for (int i = 0; i < kept.size(); i++) {
+            SyntaxNode n = kept.get(i);
+            // sorted by start, outer first: the parent is the nearest open node that still contains this one
+            while (sp > 0 && ends[stack[sp - 1]] < n.endByte()) sp--;
+            int parent = sp > 0 ? stack[sp - 1] : -1;
+            ends[i] = n.endByte();
+            String type = n.type();
+            String kind = spec.definitions().get(type);
+            String name = null;
+            if (kind != null) {
+                name = definitionName(n, tree, parent, kinds, kept);
+                if (name == null) {
+                    kind = null;
+                } else if (kind.equals("function") && enclosingContainer(parent, kinds, stack, sp)) {
+                    kind = "method";
+                } else if (type.equals("type_spec")) {
+                    SyntaxNode t = n.field("type");
+                    if (t != null && t.type().equals("struct_type")) kind = "struct";
+                    else if (t != null && t.type().equals("interface_type")) kind = "interface";
+                }
+            }
+            kinds[i] = kind;
+            String enclosing = null;
+            for (int s = sp - 1; s >= 0; s--) {
+                if (qualified[stack[s]] != null) {
+                    enclosing = qualified[stack[s]];
+                    break;
+                }
+            }
+            if (kind != null && language == Language.GO && type.equals("method_declaration") && enclosing == null) {
+                String receiver = goReceiver(n, tree);
+                if (receiver != null) enclosing = prefix + receiver;
+            }
+            if (kind != null) qualified[i] = (enclosing != null ? enclosing + "." : prefix) + name;
+            boolean error = n.isError() || (n.hasError() && (kind != null || i == 0));
+            out.add(new FileGraph.AstNodeRecord(parent, type, name, kind, kind != null ? qualified[i] : null,
+                    n.startLine(), n.endLine(), n.startByte(), n.endByte(), error));
+            stack[sp++] = i;
+        }
+        List<RawReference> refs = references(tree);
+        return new ParsedCode(out, refs, root.hasError());
+    }
+
+    private static boolean enclosingContainer(int parent, String[] kinds, int[] stack, int sp) {
+        for (int s = sp - 1; s >= 0; s--) {
+            String k = kinds[stack[s]];
+            if (k == null) continue;
+            return LanguageSpec.CONTAINERS.contains(k);
+        }
+        return false;
+    }
+
+    /** The prefix of qualified names: Java/Kotlin/Go package, Python module path. */
+    private String namePrefix(SyntaxTree tree, SyntaxNode root, String relativePath) {
+        switch (language) {
+            case JAVA, KOTLIN, GO -> {
+                String q = switch (language) {
+                    case JAVA -> "(package_declaration [(scoped_identifier) (identifier)] @pkg)";
+                    case KOTLIN -> "(package_header (identifier) @pkg)";
+                    default -> "(package_clause (package_identifier) @pkg)";
+                };
+                for (Map<String, SyntaxNode> m : tree.query(q)) return tree.text(m.get("pkg")).replaceAll("\\s+", "") + ".";
+                return "";
+            }
+            case PYTHON -> {
+                String p = relativePath.replaceAll("\\.pyi?$", "");
+                if (p.endsWith("/__init__")) p = p.substring(0, p.length() - "/__init__".length());
+                else if (p.equals("__init__")) p = "";
+                return p.isEmpty() ? "" : p.replace('/', '.') + ".";
+            }
+            default -> {
+                return "";
+            }
+        }
+    }
+
+    private String definitionName(SyntaxNode n, SyntaxTree tree, int parent, String[] kinds, List<SyntaxNode> kept) {
+        String type = n.type();
+        switch (language) {
+            case C, CPP -> {
+                switch (type) {
+                    case "function_definition":
+                        return declaratorName(n.field("declarator"), tree);
+                    case "declaration": {
+                        // top-level variables only; prototypes and locals are not definitions
+                        if (parent != 0) return null;
+                        SyntaxNode d = n.field("declarator");
+                        if (d == null || containsFunctionDeclarator(d)) return null;
+                        return declaratorName(d, tree);
+                    }
+                    case "type_definition":
+                    case "alias_declaration": {
+                        SyntaxNode d = type.equals("alias_declaration") ? n.field("name") : n.field("declarator");
+                        return d == null ? null : declaratorName(d, tree);
+                    }
+                    case "struct_specifier":
+                    case "union_specifier":
+                    case "enum_specifier":
+                    case "class_specifier": {
+                        if (n.field("body") == null) return null;
+                        SyntaxNode nm = n.field("name");
+                        return nm == null ? null : lastSegment(tree.text(nm));
+                    }
+                    default:
+                        break;
+                }
+            }
+            case JAVA -> {
+                if (type.equals("field_declaration")) {
+                    SyntaxNode d = n.field("declarator");
+                    SyntaxNode nm = d == null ? null : d.field("name");
+                    return nm == null ? null : tree.text(nm);
+                }
+            }
+            case JAVASCRIPT, TYPESCRIPT, TSX -> {
+                if (type.equals("variable_declarator")) {
+                    SyntaxNode v = n.field("value");
+                    SyntaxNode nm = n.field("name");
+                    if (v == null || nm == null || !FUNCTION_VALUES.contains(v.type()) || !nm.type().equals("identifier")) return null;
+                    return tree.text(nm);
+                }
+            }
+            case RUST -> {
+                if (type.equals("impl_item")) {
+                    SyntaxNode t = n.field("type");
+                    return t == null ? null : genericBase(tree.text(t));
+                }
+            }
+            case KOTLIN -> {
+                for (int i = 0; i < n.childCount(); i++) {
+                    SyntaxNode c = n.child(i);
+                    if (c.type().equals("type_identifier") || c.type().equals("simple_identifier")) return tree.text(c);
+                }
+                return null;
+            }
+            default -> { }
+        }
+        SyntaxNode nm = n.field("name");
+        if (nm == null) return null;
+        String text = tree.text(nm).strip();
+        return text.isEmpty() ? null : lastSegment(text);
+    }
+
+    /** The type name of a Go method's receiver ({@code (g *Greeter)} gives {@code Greeter}). */
+    private static String goReceiver(SyntaxNode method, SyntaxTree tree) {
+        SyntaxNode recv = method.field("receiver");
+        if (recv == null) return null;
+        String text = tree.text(recv).replaceAll("[()*]", " ").strip();
+        String[] parts = text.split("\\s+");
+        String t = parts[parts.length - 1];
+        int lt = t.indexOf('[');
+        return lt > 0 ? t.substring(0, lt) : t;
+    }
+
+    private static boolean containsFunctionDeclarator(SyntaxNode d) {
+        while (d != null) {
+            if (d.type().equals("function_declarator")) return true;
+            d = d.field("declarator");
+        }
+        return false;
+    }
+
+    private static String declaratorName(SyntaxNode d, SyntaxTree tree) {
+        for (int guard = 0; d != null && guard < 16; guard++) {
+            switch (d.type()) {
+                case "identifier", "field_identifier", "type_identifier", "destructor_name", "operator_name", "primitive_type" -> {
+                    return tree.text(d);
+                }
+                case "qualified_identifier" -> {
+                    SyntaxNode nm = d.field("name");
+                    return nm == null ? lastSegment(tree.text(d)) : declaratorName(nm, tree);
+                }
+                default -> {
+                    SyntaxNode next = d.field("declarator");
+                    if (next == null) {
+                        for (int i = 0; i < d.childCount(); i++) {
+                            SyntaxNode c = d.child(i);
+                            if (c.isNamed()) {
+                                next = c;
+                                break;
+                            }
+                        }
+                    }
+                    d = next;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String lastSegment(String s) {
+        int i = Math.max(s.lastIndexOf("::"), s.lastIndexOf('.'));
+        return i >= 0 ? s.substring(i + (s.startsWith("::", i) ? 2 : 1)) : s;
+    }
+
+    private static String genericBase(String s) {
+        int lt = s.indexOf('<');
+        return lastSegment((lt >= 0 ? s.substring(0, lt) : s).strip());
+    }
+
+    private List<RawReference> references(SyntaxTree tree) {
+        List<RawReference> out = new ArrayList<>();
+        if (spec.calls() != null) {
+            for (Map<String, SyntaxNode> m : tree.query(spec.calls())) {
+                SyntaxNode n = m.get("name");
+                if (n != null) out.add(new RawReference(RawReference.Kind.CALL, tree.text(n), null, n.startByte(), n.startLine()));
+            }
+        }
+        if (spec.references() != null) {
+            for (Map<String, SyntaxNode> m : tree.query(spec.references())) {
+                SyntaxNode n = m.get("name");
+                if (n != null) out.add(new RawReference(RawReference.Kind.REFERENCE, tree.text(n), null, n.startByte(), n.startLine()));
+            }
+        }
+        if (spec.imports() != null) {
+            for (Map<String, SyntaxNode> m : tree.query(spec.imports())) {
+                SyntaxNode p = m.get("path");
+                SyntaxNode fn = m.get("fn");
+                if (p == null) continue;
+                String f = fn == null ? null : tree.text(fn);
+                if (fn != null && !Set.of("require", "require_relative", "load", "import", "source", ".").contains(f)) continue;
+                out.add(new RawReference(RawReference.Kind.IMPORT, tree.text(p), f, p.startByte(), p.startLine()));
+            }
+        }
+        if (spec.inheritance() != null) {
+            for (Map<String, SyntaxNode> m : tree.query(spec.inheritance())) {
+                SyntaxNode c = m.get("class"), b = m.get("base");
+                if (c != null && b != null) {
+                    out.add(new RawReference(RawReference.Kind.INHERIT, lastSegment(tree.text(b)), tree.text(c), c.startByte(), b.startLine()));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,265 @@
+package carto.ingest.semantic;
+
+import carto.graph.CodeGraph;
+import carto.graph.SemanticEdge;
+import com.github.javaparser.JavaParser;
+import com.github.javaparser.ParseResult;
+import com.github.javaparser.ParserConfiguration;
+import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ast.ImportDeclaration;
+import com.github.javaparser.ast.Node;
+import com.github.javaparser.ast.body.BodyDeclaration;
+import com.github.javaparser.ast.body.CallableDeclaration;
+import com.github.javaparser.ast.body.ClassOrInterfaceDeclaration;
+import com.github.javaparser.ast.body.FieldDeclaration;
+import com.github.javaparser.ast.body.MethodDeclaration;
+import com.github.javaparser.ast.body.TypeDeclaration;
+import com.github.javaparser.ast.body.VariableDeclarator;
+import com.github.javaparser.ast.expr.FieldAccessExpr;
+import com.github.javaparser.ast.expr.MethodCallExpr;
+import com.github.javaparser.ast.expr.NameExpr;
+import com.github.javaparser.ast.expr.ObjectCreationExpr;
+import com.github.javaparser.ast.type.ClassOrInterfaceType;
+import com.github.javaparser.resolution.declarations.ResolvedDeclaration;
+import com.github.javaparser.resolution.declarations.ResolvedMethodDeclaration;
+import com.github.javaparser.resolution.declarations.ResolvedReferenceTypeDeclaration;
+import com.github.javaparser.resolution.declarations.ResolvedValueDeclaration;
+import com.github.javaparser.resolution.types.ResolvedReferenceType;
+import com.github.javaparser.resolution.types.ResolvedType;
+import com.github.javaparser.symbolsolver.JavaSymbolSolver;
+import com.github.javaparser.symbolsolver.resolution.typesolvers.CombinedTypeSolver;
+import com.github.javaparser.symbolsolver.resolution.typesolvers.JavaParserTypeSolver;
+import com.github.javaparser.symbolsolver.resolution.typesolvers.ReflectionTypeSolver;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Exact semantic edges for Java: JavaParser's symbol solver, with the JDK (reflection) and the
+ * repository's own source roots as type solvers, resolves calls, object creations, type and
+ * field references, imports, extends/implements and overrides to the declarations they mean.
+ * Resolved declarations are matched to graph definitions by file, name and line.
+ */
+public final class JavaSemantics {
+    private final Path repoRoot;
+    private final JavaParser parser;
+    private final CombinedTypeSolver solver;
+    private final Map<String, List<CodeGraph.Definition>> defsByFile = new HashMap<>();
+    private int resolved;
+    private int unresolved;
+
+    /** {@code sourceRoots}: repository-relative folders that hold package trees. */
+    public JavaSemantics(Path repoRoot, Collection<String> sourceRoots, Collection<CodeGraph.Definition> definitions) {
+        this.repoRoot = repoRoot.toAbsolutePath().normalize();
+        this.solver = new CombinedTypeSolver(new ReflectionTypeSolver(true));
+        ParserConfiguration base = new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE);
+        for (String r : sourceRoots) solver.add(new JavaParserTypeSolver(this.repoRoot.resolve(r), base));
+        ParserConfiguration cfg = new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
+                .setSymbolResolver(new JavaSymbolSolver(solver));
+        this.parser = new JavaParser(cfg);
+        for (CodeGraph.Definition d : definitions) {
+            if (d.path().endsWith(".java")) defsByFile.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
+        }
+    }
+
+    public int resolvedCount() { return resolved; }
+    public int unresolvedCount() { return unresolved; }
+
+    /** Edges starting in one Java file. */
+    public List<SemanticEdge> edges(String relativePath, String source) {
+        ParseResult<CompilationUnit> pr = parser.parse(source);
+        if (pr.getResult().isEmpty()) return List.of();
+        CompilationUnit cu = pr.getResult().get();
+        // declarations found in this very file are mapped back through its storage path
+        cu.setStorage(repoRoot.resolve(relativePath));
+        List<SemanticEdge> out = new ArrayList<>();
+        for (ImportDeclaration imp : cu.getImports()) {
+            if (imp.isAsterisk() || imp.isStatic()) continue;
+            try {
+                var ref = solver.tryToSolveType(imp.getNameAsString());
+                if (!ref.isSolved()) continue;
+                Optional<String> target = fileOf(ref.getCorrespondingDeclaration());
+                if (target.isPresent() && !target.get().equals(relativePath)) {
+                    out.add(new SemanticEdge(SemanticEdge.Type.IMPORTS, relativePath, 0, target.get(), 0, line(imp), SemanticEdge.Resolution.EXACT));
+                }
+            } catch (RuntimeException | StackOverflowError e) {
+                unresolved++;
+            }
+        }
+        cu.findAll(MethodCallExpr.class).forEach(call -> attempt(() -> {
+            ResolvedMethodDeclaration m = call.resolve();
+            link(out, SemanticEdge.Type.CALLS, relativePath, call, m);
+        }));
+        cu.findAll(ObjectCreationExpr.class).forEach(nw -> attempt(() -> {
+            var ctor = nw.resolve();
+            if (!link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor)) {
+                link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor.declaringType());
+            }
+        }));
+        cu.findAll(ClassOrInterfaceType.class).forEach(t -> {
+            if (t.getParentNode().filter(p -> p instanceof ClassOrInterfaceDeclaration).isPresent()) return; // extends/implements below
+            if (t.getParentNode().filter(p -> p instanceof ObjectCreationExpr).isPresent()) return; // a constructor call
+            attempt(() -> {
+                ResolvedType rt = t.resolve();
+                if (rt.isReferenceType()) rt.asReferenceType().getTypeDeclaration().ifPresent(d -> link(out, SemanticEdge.Type.REFERENCES, relativePath, t, d));
+            });
+        });
+        cu.findAll(NameExpr.class).forEach(n -> attempt(() -> fieldRef(out, relativePath, n, n.resolve())));
+        cu.findAll(FieldAccessExpr.class).forEach(f -> attempt(() -> fieldRef(out, relativePath, f, f.resolve())));
+        cu.findAll(ClassOrInterfaceDeclaration.class).forEach(c -> {
+            for (ClassOrInterfaceType ext : c.getExtendedTypes()) {
+                attempt(() -> ext.resolve().asReferenceType().getTypeDeclaration().ifPresent(d -> linkFrom(out, SemanticEdge.Type.EXTENDS, relativePath, c, d, line(ext))));
+            }
+            for (ClassOrInterfaceType impl : c.getImplementedTypes()) {
+                attempt(() -> impl.resolve().asReferenceType().getTypeDeclaration().ifPresent(d -> linkFrom(out, SemanticEdge.Type.IMPLEMENTS, relativePath, c, d, line(impl))));
+            }
+        });
+        cu.findAll(MethodDeclaration.class).forEach(md -> attempt(() -> overrides(out, relativePath, md)));
+        return out;
+    }
+
+    private void fieldRef(List<SemanticEdge> out, String path, Node at, ResolvedValueDeclaration v) {
+        if (v.isField()) link(out, SemanticEdge.Type.REFERENCES, path, at, v);
+    }
+
+    private void overrides(List<SemanticEdge> out, String path, MethodDeclaration md) {
+        if (md.isStatic() || md.isPrivate()) return;
+        Optional<TypeDeclaration> owner = md.findAncestor(TypeDeclaration.class);
+        if (owner.isEmpty()) return;
+        ResolvedReferenceTypeDeclaration type = owner.get().resolve();
+        ResolvedMethodDeclaration self = md.resolve();
+        String signature = self.getSignature();
+        for (ResolvedReferenceType ancestor : type.getAllAncestors()) {
+            Optional<ResolvedReferenceTypeDeclaration> decl = ancestor.getTypeDeclaration();
+            if (decl.isEmpty() || fileOf(decl.get()).isEmpty()) continue;
+            for (ResolvedMethodDeclaration m : decl.get().getDeclaredMethods()) {
+                if (m.getName().equals(md.getNameAsString()) && m.getSignature().equals(signature)) {
+                    linkFrom(out, SemanticEdge.Type.OVERRIDES, path, md, m, line(md));
+                }
+            }
+        }
+    }
+
+    private interface Attempt {
+        void run();
+    }
+
+    private void attempt(Attempt a) {
+        try {
+            a.run();
+        } catch (RuntimeException | StackOverflowError e) {
+            // unresolvable (library type not on the solver's path, or a solver limitation): no edge
+            unresolved++;
+        }
+    }
+
+    /** Edge from the definition enclosing {@code at} to the graph definition of {@code target}. */
+    private boolean link(List<SemanticEdge> out, SemanticEdge.Type type, String path, Node at, ResolvedDeclaration target) {
+        Optional<CodeGraph.Definition> to = definitionOf(target);
+        if (to.isEmpty()) return false;
+        Optional<CodeGraph.Definition> from = enclosingDefinition(path, at);
+        if (from.isEmpty() || from.get().equals(to.get())) return to.isPresent();
+        out.add(new SemanticEdge(type, path, from.get().startByte(), to.get().path(), to.get().startByte(), line(at), SemanticEdge.Resolution.EXACT));
+        resolved++;
+        return true;
+    }
+
+    private void linkFrom(List<SemanticEdge> out, SemanticEdge.Type type, String path, Node fromDecl, ResolvedDeclaration target, int line) {
+        Optional<CodeGraph.Definition> to = definitionOf(target);
+        Optional<CodeGraph.Definition> from = match(path, fromDecl);
+        if (to.isEmpty() || from.isEmpty() || from.get().equals(to.get())) return;
+        out.add(new SemanticEdge(type, path, from.get().startByte(), to.get().path(), to.get().startByte(), line, SemanticEdge.Resolution.EXACT));
+        resolved++;
+    }
+
+    private Optional<CodeGraph.Definition> enclosingDefinition(String path, Node at) {
+        Node n = at;
+        while (n != null) {
+            if (n instanceof CallableDeclaration<?> || n instanceof TypeDeclaration<?> || n instanceof FieldDeclaration) {
+                Optional<CodeGraph.Definition> d = match(path, n);
+                if (d.isPresent()) return d;
+            }
+            n = n.getParentNode().orElse(null);
+        }
+        return Optional.empty();
+    }
+
+    private Optional<CodeGraph.Definition> definitionOf(ResolvedDeclaration target) {
+        Optional<Node> ast = toAst(target);
+        if (ast.isEmpty()) return Optional.empty();
+        Node node = ast.get();
+        if (node instanceof VariableDeclarator v) node = v.getParentNode().orElse(node);
+        Optional<String> file = node.findCompilationUnit().flatMap(CompilationUnit::getStorage).map(s -> relative(s.getPath()));
+        return file.flatMap(f -> match(f, ast.get()));
+    }
+
+    private Optional<String> fileOf(ResolvedReferenceTypeDeclaration d) {
+        return toAst(d).flatMap(n -> n.findCompilationUnit()).flatMap(CompilationUnit::getStorage).map(s -> relative(s.getPath()));
+    }
+
+    private static Optional<Node> toAst(ResolvedDeclaration d) {
+        try {
+            return d.toAst();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private String relative(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        return abs.startsWith(repoRoot) ? repoRoot.relativize(abs).toString().replace('\\', '/') : abs.toString();
+    }
+
+    /** The graph definition for a JavaParser declaration: same file and name, same first line (or last line, or the only one). */
+    private Optional<CodeGraph.Definition> match(String path, Node decl) {
+        String name = nameOf(decl);
+        if (name == null || decl.getRange().isEmpty()) return Optional.empty();
+        int begin = decl.getRange().get().begin.line, end = decl.getRange().get().end.line;
+        List<CodeGraph.Definition> defs = defsByFile.getOrDefault(path, List.of());
+        CodeGraph.Definition byEnd = null, only = null;
+        int sameName = 0;
+        for (CodeGraph.Definition d : defs) {
+            if (!name.equals(d.name())) continue;
+            sameName++;
+            only = d;
+            if (d.startLine() == begin) return Optional.of(d);
+            if (d.endLine() == end) byEnd = d;
+        }
+        if (byEnd != null) return Optional.of(byEnd);
+        return sameName == 1 ? Optional.of(only) : Optional.empty();
+    }
+
+    private static String nameOf(Node n) {
+        if (n instanceof VariableDeclarator v) return v.getNameAsString();
+        if (n instanceof FieldDeclaration f) return f.getVariables().isEmpty() ? null : f.getVariable(0).getNameAsString();
+        if (n instanceof CallableDeclaration<?> c) return c.getNameAsString();
+        if (n instanceof TypeDeclaration<?> t) return t.getNameAsString();
+        if (n instanceof com.github.javaparser.ast.body.EnumConstantDeclaration e) return e.getNameAsString();
+        if (n instanceof BodyDeclaration<?>) return null;
+        return null;
+    }
+
+    private static int line(Node n) {
+        return n.getBegin().map(p -> p.line).orElse(0);
+    }
+
+    /** Repository-relative source roots: each file's folder minus its package path. */
+    public static Set<String> sourceRoots(Map<String, String> packagesByFile) {
+        Set<String> roots = new java.util.TreeSet<>();
+        packagesByFile.forEach((file, pkg) -> {
+            String dir = HeuristicResolver.dirOf(file);
+            String pkgPath = pkg == null || pkg.isEmpty() ? "" : pkg.replace('.', '/');
+            if (pkgPath.isEmpty()) roots.add(dir);
+            else if (dir.equals(pkgPath)) roots.add("");
+            else if (dir.endsWith("/" + pkgPath)) roots.add(dir.substring(0, dir.length() - pkgPath.length() - 1));
+            else roots.add(dir);
+        });
+        return roots;
+    }
+}

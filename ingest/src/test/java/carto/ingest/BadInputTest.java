@@ -1,0 +1,73 @@
+package carto.ingest;
+
+import carto.graph.TestGraph;
+import carto.graph.search.CodeIndex;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Huge files, link loops, pipes, unreadable files: each reported with its reason, and nothing else lost. */
+class BadInputTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void everyProblemFileIsReportedAndTheRestIsIngested() throws Exception {
+        Path repo = FixtureRepo.copy(tmp.resolve("repo"));
+        Files.writeString(repo.resolve("huge.py"), "x = 1\n".repeat(600_000));
+        Files.createSymbolicLink(repo.resolve("loop"), Path.of(".."));
+        Files.createSymbolicLink(repo.resolve("dangling.py"), repo.resolve("does-not-exist.py"));
+        Process mkfifo = new ProcessBuilder("mkfifo", repo.resolve("pipe").toString()).start();
+        assertEquals(0, mkfifo.waitFor());
+        Path secret = repo.resolve("secret.py");
+        Files.writeString(secret, "def hidden():\n    return 1\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("---------"));
+        boolean root = Files.isReadable(secret); // root can read anything
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
+            IngestSummary s = new Ingestor(TestGraph.graph(), index).ingest(repo, IngestOptions.defaults().withRepoId("bad"), IngestListener.NONE);
+            Map<String, String> reasons = new java.util.TreeMap<>();
+            s.skipped().forEach(k -> reasons.put(k.path(), k.reason()));
+            assertTrue(reasons.get("huge.py").contains("larger than the 2,097,152-byte limit"), reasons.toString());
+            assertTrue(reasons.get("huge.py").contains("--max-file-size"));
+            assertEquals("symbolic link (not followed)", reasons.get("loop"));
+            assertEquals("symbolic link (not followed)", reasons.get("dangling.py"));
+            assertEquals("not a regular file", reasons.get("pipe"));
+            assertEquals("binary file", reasons.get("data.bin"));
+            if (root) {
+                assertTrue(!reasons.containsKey("secret.py"), "running as root: the file is readable and ingested");
+            } else {
+                assertEquals("permission denied", reasons.get("secret.py"));
+            }
+            // kept with its reason, so the file tree is complete
+            var huge = TestGraph.graph().read("f", tx -> tx.run("MATCH (f:File {repoId: 'bad', relativePath: 'huge.py'}) RETURN f").single().get("f"));
+            assertTrue(huge.get("skipReason").asString().contains("larger than"));
+            assertEquals(0L, (long) TestGraph.graph().read("n", tx -> tx.run("MATCH (n:AstNode {repoId: 'bad', path: 'huge.py'}) RETURN count(n) AS c").single().get("c").asLong()));
+            // nothing else lost: every fixture code file is there with its AST
+            long withAst = TestGraph.graph().read("n", tx -> tx.run("MATCH (f:File {repoId: 'bad'})-[:HAS_AST]->() RETURN count(f) AS c").single().get("c").asLong());
+            assertEquals(28 + (root ? 1 : 0), withAst, "28 code files in the fixture");
+        } finally {
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
+    void notAFolderIsAClearError() throws IOException {
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index2"))) {
+            Ingestor ingestor = new Ingestor(TestGraph.graph(), index);
+            IOException e = assertThrows(IOException.class, () -> ingestor.ingest(tmp.resolve("nope"), IngestOptions.defaults(), IngestListener.NONE));
+            assertTrue(e.getMessage().contains("no such folder"), e.getMessage());
+            Path file = Files.writeString(tmp.resolve("f.txt"), "x");
+            e = assertThrows(IOException.class, () -> ingestor.ingest(file, IngestOptions.defaults(), IngestListener.NONE));
+            assertTrue(e.getMessage().contains("is a file"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package carto.ingest;
+
+import carto.graph.TestGraph;
+import carto.graph.neo4j.Neo4jCodeGraph;
+import carto.graph.search.CodeIndex;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Re-ingesting after edits, additions, deletions and a rename gives exactly the graph a fresh ingest gives. */
+class IncrementalIngestTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void incrementalEqualsFresh() throws Exception {
+        Neo4jCodeGraph g = TestGraph.graph();
+        Path repo = FixtureRepo.copy(tmp.resolve("repo"));
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
+            Ingestor ingestor = new Ingestor(g, index);
+            IngestSummary first = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("inc"), IngestListener.NONE);
+            int files = first.files();
+
+            // edit
+            Path geometry = repo.resolve("java/src/main/java/com/acme/Geometry.java");
+            Files.writeString(geometry, Files.readString(geometry).replace("    public static double square(double x) {",
+                    "    public static double cube(double x) {\n        return square(x) * x;\n    }\n\n    public static double square(double x) {"));
+            Files.writeString(repo.resolve("ts/src/util.ts"), Files.readString(repo.resolve("ts/src/util.ts")) + "\nexport function sub(a: number, b: number): number {\n  return add(a, -b);\n}\n");
+            Files.writeString(repo.resolve("js/helper.js"), "function helper(x) {\n  return String(x) + '!';\n}\n\nmodule.exports = { helper };\n");
+            // add
+            Files.writeString(repo.resolve("python/pkg/cats.py"), "from .models import Animal\n\n\nclass Cat(Animal):\n    def speak(self):\n        return \"meow\"\n");
+            Files.writeString(repo.resolve("docs/CHANGES.md"), "# Changes\n\nAdded cats.\n");
+            // delete: ruby/app.rb stays and must lose its edges to Base
+            Files.delete(repo.resolve("ruby/base.rb"));
+            // rename: c/main.c keeps calling add, now in another file
+            Files.move(repo.resolve("c/lib.c"), repo.resolve("c/library.c"));
+
+            IngestSummary second = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("inc"), IngestListener.NONE);
+            assertEquals(3, second.added(), "cats.py, CHANGES.md, library.c");
+            assertEquals(3, second.changed(), "Geometry.java, util.ts, helper.js");
+            assertEquals(2, second.deleted(), "base.rb, lib.c");
+            assertEquals(files + 1 - 2 - 3, second.unchanged(), "data.bin is kept as a node too");
+            assertTrue(second.resolvedFiles() < files / 2, "only the changed files and their dependents are re-resolved, not " + second.resolvedFiles());
+
+            IngestSummary fresh = ingestor.ingest(repo, new IngestOptions("inc-fresh", IngestOptions.defaults().depth(),
+                    IngestOptions.DEFAULT_MAX_FILE_SIZE, 2, false), IngestListener.NONE);
+            assertEquals(fresh.files() + 1, second.added() + second.changed() + second.unchanged(), "files plus data.bin");
+
+            List<String> incremental = GraphExport.export(g, "inc");
+            List<String> scratch = GraphExport.export(g, "inc-fresh");
+            assertEquals(scratch.size(), incremental.size());
+            assertEquals(scratch, incremental);
+            assertTrue(incremental.stream().anyMatch(l -> l.contains("-CALLS{line=6, resolution=heuristic}-> Ast:c/library.c")), "main -> add follows the rename");
+            assertTrue(incremental.stream().noneMatch(l -> l.contains("ruby/base.rb")));
+            assertTrue(incremental.stream().anyMatch(l -> l.startsWith("E Ast:java/src/main/java/com/acme/Geometry.java") && l.contains("-CALLS")),
+                    "the new cube() calls square()");
+
+            for (CodeIndex.Kind k : CodeIndex.Kind.values()) {
+                assertEquals(index.search(new CodeIndex.SearchQuery("inc-fresh", "", k, null, null, 200)).size(),
+                        index.search(new CodeIndex.SearchQuery("inc", "", k, null, null, 200)).size(), "index documents of kind " + k);
+            }
+            assertTrue(index.search(new CodeIndex.SearchQuery("inc", "greet", null, "ruby", null, 10)).stream().noneMatch(h -> h.path().equals("ruby/base.rb")));
+
+            IngestSummary third = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("inc"), IngestListener.NONE);
+            assertEquals(0, third.added() + third.changed() + third.deleted(), "nothing changed");
+            assertEquals(incremental, GraphExport.export(g, "inc"));
+        }
+    }
+}

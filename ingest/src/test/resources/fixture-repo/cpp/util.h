@@ -1,0 +1,2 @@
+#include <vector>
+template <typename T> T first(const std::vector<T>& v) { return v[0]; }

@@ -1,0 +1,7 @@
+package com.acme;
+
+public abstract class Animal {
+    public String sound() {
+        return "...";
+    }
+}

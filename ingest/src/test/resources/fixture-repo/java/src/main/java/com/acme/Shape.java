@@ -1,0 +1,6 @@
+package com.acme;
+
+/** Anything with an area. */
+public interface Shape {
+    double area();
+}

@@ -1,0 +1,5 @@
+function helper(x) {
+  return String(x);
+}
+
+module.exports = { helper };

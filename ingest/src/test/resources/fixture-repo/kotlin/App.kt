@@ -1,0 +1,6 @@
+package acme
+
+open class Base
+class App : Base() {
+    fun run() = println("run")
+}

@@ -1,0 +1,6 @@
+<?php
+class Base {}
+class Page extends Base {
+    function render() { return helper(); }
+}
+function helper() { return "page"; }

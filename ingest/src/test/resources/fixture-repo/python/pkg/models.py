@@ -1,0 +1,8 @@
+class Animal:
+    def speak(self):
+        return "..."
+
+
+class Dog(Animal):
+    def speak(self):
+        return "woof"

@@ -1,0 +1,7 @@
+require_relative 'base'
+
+class App < Base
+  def run
+    greet
+  end
+end

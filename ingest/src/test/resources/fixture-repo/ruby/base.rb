@@ -1,0 +1,5 @@
+class Base
+  def greet
+    puts "hi"
+  end
+end

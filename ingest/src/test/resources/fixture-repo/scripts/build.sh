@@ -1,0 +1,5 @@
+#!/bin/bash
+build() {
+  echo "building"
+}
+build

@@ -1,0 +1,7 @@
+export interface Runner {
+  run(): number;
+}
+
+export class Base {
+  name = "base";
+}
