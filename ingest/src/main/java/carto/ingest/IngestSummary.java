@@ -8,7 +8,7 @@ import java.util.Map;
 public record IngestSummary(String repoId, String path, String commit, int files, long lines, Map<String, Integer> filesByLanguage,
                             Map<String, Integer> unparsedByExtension, List<Skip> skipped, int ignoredByGitignore, List<String> skippedFolders,
                             int added, int changed, int deleted, int unchanged, int resolvedFiles, int parseErrors,
-                            long nodesWritten, long edgesWritten, long semanticEdges, Duration time) {
+                            long nodesWritten, long edgesWritten, long semanticEdges, Duration time, Map<String, Double> phaseSeconds) {
 
     /** A file that was not (fully) ingested. */
     public record Skip(String path, String reason) {}

@@ -2,7 +2,6 @@ package carto.ingest;
 
 import carto.graph.CodeGraph;
 import carto.graph.FileGraph;
-import carto.graph.GraphException;
 import carto.graph.SemanticEdge;
 import carto.graph.search.CodeIndex;
 import carto.ingest.lang.Language;
@@ -96,11 +95,14 @@ public final class Ingestor {
         String repoId = options.repoId() != null ? options.repoId() : repositoryId(abs);
         String[] git = gitInfo(abs);
 
+        Map<String, Double> phases = new LinkedHashMap<>();
+        long[] mark = {System.nanoTime()};
         listener.phase("walking", 0);
         RepositoryWalker.Result walk = new RepositoryWalker(options.maxFileSize()).walk(abs);
         List<IngestSummary.Skip> skips = new ArrayList<>();
         for (RepositoryWalker.Skipped s : walk.skipped()) skips.add(new IngestSummary.Skip(s.relativePath(), s.reason()));
 
+        mark[0] = phase(phases, "walk", mark[0]);
         listener.phase("reading", walk.files().size());
         List<Source> sources = read(walk.files(), options.threads(), listener, skips);
         for (RepositoryWalker.Skipped s : walk.skipped()) {
@@ -109,6 +111,7 @@ public final class Ingestor {
         sources.sort((a, b) -> a.path().compareTo(b.path()));
         allPaths = sources.stream().map(Source::path).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
+        mark[0] = phase(phases, "read", mark[0]);
         Map<String, String> old = options.incremental() ? graph.fileHashes(repoId) : Map.of();
         boolean fresh = old.isEmpty() || !options.incremental();
         if (!options.incremental()) {
@@ -132,49 +135,84 @@ public final class Ingestor {
         List<String> deleted = old.keySet().stream().filter(p -> !current.contains(p)).sorted().toList();
         int unchanged = sources.size() - added - changed;
 
+        mark[0] = phase(phases, "compare", mark[0]);
         listener.phase("parsing", toWrite.size());
         List<Parsed> parsed = parse(toWrite, options, listener);
         int parseErrors = (int) parsed.stream().filter(p -> p.graph().file().parseError()).count();
 
+        mark[0] = phase(phases, "parse", mark[0]);
+        int resolved;
         // what the change affects: definitions and imports of changed and deleted files (before they are rewritten)
         Set<String> touched = new LinkedHashSet<>();
         toWrite.forEach(s -> { if (old.containsKey(s.path())) touched.add(s.path()); });
         touched.addAll(deleted);
-        Set<String> affectedNames = new HashSet<>();
+        List<CodeGraph.Definition> previous = fresh ? List.of() : graph.definitions(repoId);
+        List<CodeGraph.Definition> definitions = new ArrayList<>();
+        for (CodeGraph.Definition d : previous) if (!touched.contains(d.path())) definitions.add(d);
+        for (Parsed p : parsed) {
+            for (FileGraph.AstNodeRecord a : p.graph().ast()) {
+                if (a.kind() != null) {
+                    definitions.add(new CodeGraph.Definition(p.source().path(), a.name(), a.kind(), a.qualifiedName(), a.startByte(), a.endByte(),
+                            a.startLine(), a.endLine()));
+                }
+            }
+        }
         Set<String> dependents = new LinkedHashSet<>();
         if (!fresh) {
-            for (CodeGraph.Definition d : graph.definitions(repoId)) if (touched.contains(d.path()) && d.name() != null) affectedNames.add(d.name());
+            Set<String> affectedNames = new HashSet<>();
+            for (CodeGraph.Definition d : previous) if (touched.contains(d.path()) && d.name() != null) affectedNames.add(d.name());
             for (Parsed p : parsed) for (FileGraph.AstNodeRecord a : p.graph().ast()) if (a.name() != null && a.kind() != null) affectedNames.add(a.name());
             for (String p : deleted) affectedNames.add(stem(p));
             for (Source s : toWrite) if (!old.containsKey(s.path())) affectedNames.add(stem(s.path()));
             dependents.addAll(graph.filesReferencing(repoId, affectedNames, touched));
         }
 
+        mark[0] = phase(phases, "dependents", mark[0]);
         listener.phase("writing graph", parsed.size());
         graph.upsertRepository(repoId, abs.getFileName() == null ? abs.toString() : abs.getFileName().toString(), abs.toString(), git[1], git[0]);
         List<String> rewritten = new ArrayList<>(touched);
         if (!rewritten.isEmpty()) graph.deleteFiles(repoId, rewritten);
-        long[] written = graph.writeFiles(repoId, parsed.stream().map(Parsed::graph).toList());
-
-        // semantic edges: everything on a fresh ingest, otherwise the changed files and their dependents
-        Map<String, Parsed> byPath = new HashMap<>();
-        for (Parsed p : parsed) byPath.put(p.source().path(), p);
-        Set<String> resolveSet = new LinkedHashSet<>();
-        if (fresh) {
-            for (Source s : sources) if (s.language() != null && s.language().isCode()) resolveSet.add(s.path());
-        } else {
-            for (Parsed p : parsed) if (p.source().language() != null && p.source().language().isCode()) resolveSet.add(p.source().path());
-            for (String d : dependents) if (current.contains(d)) resolveSet.add(d);
+        // graph nodes and the search index are written in the background while semantic edges are resolved
+        ExecutorService background = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "carto-ingest-write");
+            t.setDaemon(true);
+            return t;
+        });
+        long[] written;
+        long semantic;
+        try {
+            Future<long[]> nodes = background.submit(() -> graph.writeFiles(repoId, parsed.stream().map(Parsed::graph).toList()));
+            Future<?> indexed = background.submit(() -> {
+                Map<String, List<CodeIndex.Doc>> docs = new LinkedHashMap<>();
+                for (Parsed p : parsed) docs.put(p.source().path(), p.docs());
+                Set<String> indexPaths = new LinkedHashSet<>(rewritten);
+                indexPaths.addAll(docs.keySet());
+                index.replaceFiles(repoId, indexPaths, docs);
+            });
+            // semantic edges: everything on a fresh ingest, otherwise the changed files and their dependents
+            Map<String, Parsed> byPath = new HashMap<>();
+            for (Parsed p : parsed) byPath.put(p.source().path(), p);
+            Set<String> resolveSet = new LinkedHashSet<>();
+            if (fresh) {
+                for (Source s : sources) if (s.language() != null && s.language().isCode()) resolveSet.add(s.path());
+            } else {
+                for (Parsed p : parsed) if (p.source().language() != null && p.source().language().isCode()) resolveSet.add(p.source().path());
+                for (String d : dependents) if (current.contains(d)) resolveSet.add(d);
+            }
+            resolved = resolveSet.size();
+            listener.phase("resolving", resolveSet.size());
+            List<SemanticEdge> edges = resolve(abs, sources, resolveSet, byPath, definitions, options, listener);
+            mark[0] = phase(phases, "resolve", mark[0]);
+            written = await(nodes);
+            mark[0] = phase(phases, "write (waiting)", mark[0]);
+            // a fresh ingest has no old edges to remove
+            semantic = graph.replaceSemanticEdges(repoId, fresh ? List.of() : resolveSet, edges);
+            mark[0] = phase(phases, "write edges", mark[0]);
+            await(indexed);
+            mark[0] = phase(phases, "index (waiting)", mark[0]);
+        } finally {
+            background.shutdownNow();
         }
-        listener.phase("resolving", resolveSet.size());
-        long semantic = resolve(repoId, abs, sources, resolveSet, byPath, options, listener);
-
-        listener.phase("indexing", parsed.size());
-        Map<String, List<CodeIndex.Doc>> docs = new LinkedHashMap<>();
-        for (Parsed p : parsed) docs.put(p.source().path(), p.docs());
-        Set<String> indexPaths = new LinkedHashSet<>(rewritten);
-        indexPaths.addAll(docs.keySet());
-        index.replaceFiles(repoId, indexPaths, docs);
 
         Map<String, Integer> byLanguage = new TreeMap<>();
         Map<String, Integer> unparsed = new TreeMap<>();
@@ -189,7 +227,13 @@ public final class Ingestor {
         skips.sort((a, b) -> a.path().compareTo(b.path()));
         return new IngestSummary(repoId, abs.toString(), git[0], (int) sources.stream().filter(s -> s.skipReason() == null).count(), lines,
                 byLanguage, unparsed, skips, walk.ignoredByGit(), walk.skippedDirs(), added, changed, deleted.size(), unchanged,
-                resolveSet.size(), parseErrors, written[0], written[1] + semantic, semantic, Duration.ofNanos(System.nanoTime() - t0));
+                resolved, parseErrors, written[0], written[1] + semantic, semantic, Duration.ofNanos(System.nanoTime() - t0), phases);
+    }
+
+    private static long phase(Map<String, Double> phases, String name, long since) {
+        long now = System.nanoTime();
+        phases.put(name, Math.round((now - since) / 1e6) / 1000.0);
+        return now;
     }
 
     private static String stem(String path) {
@@ -385,10 +429,9 @@ public final class Ingestor {
 
     // ---- semantic resolution ----
 
-    private long resolve(String repoId, Path root, List<Source> sources, Set<String> resolveSet, Map<String, Parsed> parsed,
-                         IngestOptions options, IngestListener listener) {
-        if (resolveSet.isEmpty()) return 0;
-        List<CodeGraph.Definition> defs = graph.definitions(repoId);
+    private List<SemanticEdge> resolve(Path root, List<Source> sources, Set<String> resolveSet, Map<String, Parsed> parsed,
+                                       List<CodeGraph.Definition> defs, IngestOptions options, IngestListener listener) {
+        if (resolveSet.isEmpty()) return List.of();
         Map<String, String> languages = new HashMap<>();
         Map<String, Source> sourceByPath = new HashMap<>();
         Map<String, String> javaPackages = new HashMap<>();
@@ -406,22 +449,38 @@ public final class Ingestor {
             }
         }
         HeuristicResolver heuristic = new HeuristicResolver(defs, languages, goModule);
-        JavaSemantics java = javaPackages.isEmpty() ? null : new JavaSemantics(root, JavaSemantics.sourceRoots(javaPackages), defs);
-        List<SemanticEdge> edges = new ArrayList<>();
+        Set<String> javaRoots = javaPackages.isEmpty() ? Set.of() : JavaSemantics.sourceRoots(javaPackages);
+        List<String> javaFiles = resolveSet.stream().filter(p -> sourceByPath.get(p) != null && sourceByPath.get(p).language() == Language.JAVA).toList();
+        List<String> otherFiles = resolveSet.stream().filter(p -> !javaFiles.contains(p)).toList();
+        List<SemanticEdge> edges = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger done = new AtomicInteger();
+        // the symbol solver is the slow part: split Java files between workers, each with its own solver and caches
+        int workers = Math.max(1, Math.min(options.threads(), javaFiles.size() / 8 + 1));
+        List<List<String>> slices = new ArrayList<>();
+        for (int w = 0; w < workers; w++) slices.add(new ArrayList<>());
+        for (int i = 0; i < javaFiles.size(); i++) slices.get(i % workers).add(javaFiles.get(i));
+        runAll(slices, workers, slice -> {
+            if (slice.isEmpty()) return;
+            JavaSemantics java = new JavaSemantics(root, javaRoots, defs);
+            for (String path : slice) {
+                try {
+                    edges.addAll(java.edges(path, sourceByPath.get(path).text()));
+                } catch (RuntimeException | StackOverflowError e) {
+                    log.debug("semantic resolution failed for {}: {}", path, e.toString());
+                }
+                listener.progress(done.incrementAndGet(), resolveSet.size());
+            }
+            log.debug("java symbol resolution: {} resolved, {} unresolved", java.resolvedCount(), java.unresolvedCount());
+        });
         Map<Language, TreeSitterParser> parsers = new EnumMap<>(Language.class);
         try {
-            for (String path : resolveSet) {
+            for (String path : otherFiles) {
                 Source s = sourceByPath.get(path);
                 if (s == null || s.language() == null || s.text() == null) continue;
                 try {
-                    if (s.language() == Language.JAVA) {
-                        edges.addAll(java.edges(path, s.text()));
-                    } else {
-                        Parsed p = parsed.get(path);
-                        List<RawReference> refs = p != null ? p.refs() : reparse(s, options, parsers);
-                        edges.addAll(heuristic.resolve(path, refs));
-                    }
+                    Parsed p = parsed.get(path);
+                    List<RawReference> refs = p != null ? p.refs() : reparse(s, options, parsers);
+                    edges.addAll(heuristic.resolve(path, refs));
                 } catch (RuntimeException | StackOverflowError e) {
                     log.debug("semantic resolution failed for {}: {}", path, e.toString());
                 }
@@ -430,11 +489,23 @@ public final class Ingestor {
         } finally {
             parsers.values().forEach(TreeSitterParser::close);
         }
-        if (java != null) log.debug("java symbol resolution: {} resolved, {} unresolved", java.resolvedCount(), java.unresolvedCount());
+        // deterministic order regardless of which worker finished first
+        edges.sort(java.util.Comparator.comparing((SemanticEdge e) -> e.fromPath()).thenComparingInt(SemanticEdge::fromStartByte)
+                .thenComparing(e -> e.type().name()).thenComparing(SemanticEdge::toPath).thenComparingInt(SemanticEdge::toStartByte)
+                .thenComparingInt(SemanticEdge::line));
+        return edges;
+    }
+
+    private static <T> T await(Future<T> f) {
         try {
-            return graph.replaceSemanticEdges(repoId, resolveSet, edges);
-        } catch (GraphException e) {
-            throw e;
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("ingest interrupted", e);
         }
     }
 

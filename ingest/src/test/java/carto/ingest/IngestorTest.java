@@ -48,6 +48,11 @@ class IngestorTest {
         return g.read("count", tx -> tx.run(cypher, params).single().get(0).asLong());
     }
 
+    static long countAll(String repoId) {
+        return TestGraph.graph().read("count", tx -> tx.run("MATCH (n) WHERE n.repoId = $r RETURN count(n) + COUNT { MATCH (a)-[]->() WHERE a.repoId = $r }",
+                Map.of("r", repoId)).single().get(0).asLong());
+    }
+
     static long astNodes(String path) {
         return count("MATCH (n:AstNode {repoId: $r, path: $p}) RETURN count(n)", Map.of("r", REPO, "p", path));
     }

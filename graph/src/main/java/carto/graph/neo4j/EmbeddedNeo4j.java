@@ -11,6 +11,7 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.kernel.api.procedure.GlobalProcedures;
 import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.neo4j.logging.NullLogProvider;
 
@@ -70,11 +71,12 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         }
         try {
             GraphDatabaseAPI db = (GraphDatabaseAPI) dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+            db.getDependencyResolver().resolveDependency(GlobalProcedures.class).registerProcedure(CartoProcedures.class);
             var port = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class).getLocalAddress(ConnectorType.BOLT);
             return new EmbeddedNeo4j(dbms, URI.create("bolt://127.0.0.1:" + port.getPort()), home);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | org.neo4j.internal.kernel.api.exceptions.ProcedureException e) {
             dbms.shutdown();
-            throw new GraphException("the embedded Neo4j started but its Bolt port is unknown: " + e.getMessage(), e);
+            throw new GraphException("the embedded Neo4j started but could not be set up: " + e.getMessage(), e);
         }
     }
 

@@ -46,11 +46,27 @@ public final class Neo4jCodeGraph implements CodeGraph {
     private final Driver driver;
     private final URI uri;
     private final String database;
+    /** Whether the server has Carto's bulk-write procedures (the embedded one does); otherwise plain Cypher. */
+    private final boolean bulk;
 
     private Neo4jCodeGraph(Driver driver, URI uri, String database) {
         this.driver = driver;
         this.uri = uri;
         this.database = database;
+        this.bulk = !Boolean.getBoolean("carto.graph.cypherOnly") && hasProcedure("carto.writeFiles");
+    }
+
+    private boolean hasProcedure(String name) {
+        try (Session s = session()) {
+            return s.run("SHOW PROCEDURES YIELD name WHERE name = $name RETURN count(*) AS c", Map.of("name", name)).single().get("c").asLong() > 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** True when writes go through the server-side procedures rather than Cypher statements. */
+    public boolean bulkWrites() {
+        return bulk;
     }
 
     /** Connects and checks the connection; {@code user} null means no authentication (the embedded default). */
@@ -118,10 +134,9 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 "CREATE INDEX file_path IF NOT EXISTS FOR (f:File) ON (f.repoId, f.relativePath)",
                 "CREATE INDEX file_basename IF NOT EXISTS FOR (f:File) ON (f.repoId, f.basename)",
                 "CREATE INDEX ast_path IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.path, n.startByte)",
+                "CREATE INDEX ast_file IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.path)",
                 "CREATE INDEX ast_name IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.name)",
-                "CREATE INDEX ast_id IF NOT EXISTS FOR (n:AstNode) ON (n.id)",
-                "CREATE INDEX text_path IF NOT EXISTS FOR (t:TextNode) ON (t.repoId, t.path)",
-                "CREATE INDEX text_id IF NOT EXISTS FOR (t:TextNode) ON (t.id)");
+                "CREATE INDEX text_path IF NOT EXISTS FOR (t:TextNode) ON (t.repoId, t.path)");
         try (Session s = session()) {
             for (String st : statements) s.run(st).consume();
             s.run("CALL db.awaitIndexes(60)").consume();
@@ -317,13 +332,19 @@ public final class Neo4jCodeGraph implements CodeGraph {
     }
 
     private long[] writeBatch(String repoId, List<Map<String, Object>> rows) {
+        if (bulk) {
+            return write("writing " + rows.size() + " files", tx -> {
+                Record r = tx.run("CALL carto.writeFiles($repo, $files)", Map.of("repo", repoId, "files", rows)).single();
+                return new long[]{r.get("nodes").asLong(), r.get("relationships").asLong()};
+            });
+        }
         return write("writing " + rows.size() + " files", tx -> {
             var counters = tx.run(new Query(WRITE_FILES, Map.of("repo", repoId, "files", rows))).consume().counters();
             return new long[]{counters.nodesCreated(), counters.relationshipsCreated()};
         });
     }
 
-    private static Map<String, Object> fileRow(String repoId, FileGraph fg) {
+    private Map<String, Object> fileRow(String repoId, FileGraph fg) {
         FileGraph.FileNode f = fg.file();
         String path = f.relativePath();
         Map<String, Object> props = new HashMap<>();
@@ -339,32 +360,14 @@ public final class Neo4jCodeGraph implements CodeGraph {
         if (f.parseError()) props.put("parseError", true);
         if (f.skipReason() != null) props.put("skipReason", f.skipReason());
         if (!f.refNames().isEmpty()) props.put("refNames", f.refNames());
-        List<Map<String, Object>> ast = new ArrayList<>(fg.ast().size());
         List<Integer> parents = new ArrayList<>(fg.ast().size());
-        for (FileGraph.AstNodeRecord a : fg.ast()) {
-            Map<String, Object> m = new HashMap<>();
-            m.put("repoId", repoId);
-            m.put("path", path);
-            m.put("id", repoId + "|" + path + "|" + a.startByte() + "|" + a.endByte() + "|" + a.type());
-            m.put("type", a.type());
-            if (a.name() != null) m.put("name", a.name());
-            if (a.kind() != null) m.put("kind", a.kind());
-            if (a.qualifiedName() != null) m.put("qualifiedName", a.qualifiedName());
-            m.put("startLine", a.startLine());
-            m.put("endLine", a.endLine());
-            m.put("startByte", a.startByte());
-            m.put("endByte", a.endByte());
-            if (a.error()) m.put("error", true);
-            ast.add(m);
-            parents.add(a.parent());
-        }
+        for (FileGraph.AstNodeRecord a : fg.ast()) parents.add(a.parent());
         List<Map<String, Object>> text = new ArrayList<>(fg.text().size());
         int index = 0;
         for (FileGraph.TextChunk t : fg.text()) {
             Map<String, Object> m = new HashMap<>();
             m.put("repoId", repoId);
             m.put("path", path);
-            m.put("id", repoId + "|" + path + "|text|" + index);
             m.put("index", index++);
             m.put("text", t.text());
             m.put("startLine", t.startLine());
@@ -376,10 +379,61 @@ public final class Neo4jCodeGraph implements CodeGraph {
         Map<String, Object> row = new HashMap<>();
         row.put("parent", slash < 0 ? "" : path.substring(0, slash));
         row.put("props", props);
-        row.put("ast", ast);
         row.put("parents", parents);
         row.put("text", text);
+        if (bulk) {
+            row.put("path", path);
+            row.put("columns", astColumns(fg.ast()));
+        } else {
+            List<Map<String, Object>> ast = new ArrayList<>(fg.ast().size());
+            for (FileGraph.AstNodeRecord a : fg.ast()) {
+                Map<String, Object> m = new HashMap<>();
+                m.put("repoId", repoId);
+                m.put("path", path);
+                m.put("type", a.type());
+                if (a.name() != null) m.put("name", a.name());
+                if (a.kind() != null) m.put("kind", a.kind());
+                if (a.qualifiedName() != null) m.put("qualifiedName", a.qualifiedName());
+                m.put("startLine", a.startLine());
+                m.put("endLine", a.endLine());
+                m.put("startByte", a.startByte());
+                m.put("endByte", a.endByte());
+                if (a.error()) m.put("error", true);
+                ast.add(m);
+            }
+            row.put("ast", ast);
+        }
         return row;
+    }
+
+    /** AST nodes as parallel columns: a handful of lists instead of one map per node keeps the Bolt payload small. */
+    private static Map<String, Object> astColumns(List<FileGraph.AstNodeRecord> ast) {
+        int n = ast.size();
+        List<String> type = new ArrayList<>(n), name = new ArrayList<>(n), kind = new ArrayList<>(n), qn = new ArrayList<>(n);
+        List<Integer> sl = new ArrayList<>(n), el = new ArrayList<>(n), sb = new ArrayList<>(n), eb = new ArrayList<>(n);
+        List<Boolean> err = new ArrayList<>(n);
+        for (FileGraph.AstNodeRecord a : ast) {
+            type.add(a.type());
+            name.add(a.name());
+            kind.add(a.kind());
+            qn.add(a.qualifiedName());
+            sl.add(a.startLine());
+            el.add(a.endLine());
+            sb.add(a.startByte());
+            eb.add(a.endByte());
+            err.add(a.error());
+        }
+        Map<String, Object> c = new HashMap<>();
+        c.put("type", type);
+        c.put("name", name);
+        c.put("kind", kind);
+        c.put("qualifiedName", qn);
+        c.put("startLine", sl);
+        c.put("endLine", el);
+        c.put("startByte", sb);
+        c.put("endByte", eb);
+        c.put("error", err);
+        return c;
     }
 
     @Override
@@ -387,6 +441,10 @@ public final class Neo4jCodeGraph implements CodeGraph {
         List<String> files = new ArrayList<>(new LinkedHashSet<>(fromFiles));
         for (int i = 0; i < files.size(); i += 500) {
             List<String> chunk = files.subList(i, Math.min(files.size(), i + 500));
+            if (bulk) {
+                write("removing old semantic edges", tx -> tx.run("CALL carto.deleteEdgesFrom($repo, $paths)", Map.of("repo", repoId, "paths", chunk)).consume());
+                continue;
+            }
             write("removing old semantic edges", tx -> {
                 tx.run("""
                         UNWIND $paths AS p
@@ -428,8 +486,11 @@ public final class Neo4jCodeGraph implements CodeGraph {
                     SET r.resolution = e.res, r.line = e.line""".formatted(type);
             for (int i = 0; i < rows.size(); i += 10_000) {
                 List<Map<String, Object>> chunk = rows.subList(i, Math.min(rows.size(), i + 10_000));
-                created += write("writing " + type + " edges", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
-                        .consume().counters().relationshipsCreated());
+                created += bulk
+                        ? write("writing " + type + " edges", tx -> tx.run("CALL carto.writeEdges($repo, $type, $rows)",
+                                Map.of("repo", repoId, "type", type, "rows", chunk)).single().get("relationships").asLong())
+                        : write("writing " + type + " edges", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
+                                .consume().counters().relationshipsCreated());
             }
         }
         return created;

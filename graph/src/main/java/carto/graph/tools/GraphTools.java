@@ -165,8 +165,14 @@ public final class GraphTools {
         int sb = n.get("startByte").asInt(), eb = n.get("endByte").asInt();
         String first = null;
         if (content != null) first = firstLineAt(content, n.get("startLine").asInt());
-        return new AstHit(n.get("id").asString(), n.get("path").asString(), n.get("type").asString(), n.get("name").asString(null),
+        return new AstHit(astId(n), n.get("path").asString(), n.get("type").asString(), n.get("name").asString(null),
                 n.get("kind").asString(null), n.get("startLine").asInt(), n.get("endLine").asInt(), sb, eb, first);
+    }
+
+    /** A node's stable id: repository, file, byte range and type. */
+    static String astId(Value n) {
+        return n.get("repoId").asString() + "|" + n.get("path").asString() + "|" + n.get("startByte").asInt() + "|" + n.get("endByte").asInt()
+                + "|" + n.get("type").asString();
     }
 
     private static String firstLineAt(String content, int line) {
@@ -191,13 +197,26 @@ public final class GraphTools {
     }
 
     public Optional<TextHit> nextTextChunk(String repoId, String textNodeId) {
+        int cut = textNodeId.lastIndexOf("|text|");
+        String prefix = repoId + "|";
+        if (cut < 0 || !textNodeId.startsWith(prefix)) {
+            throw new IllegalArgumentException("'" + textNodeId + "' is not a text chunk id of repository " + repoId + " (ids look like " + repoId + "|docs/README.md|text|0)");
+        }
+        String path = textNodeId.substring(prefix.length(), cut);
+        int index;
+        try {
+            index = Integer.parseInt(textNodeId.substring(cut + "|text|".length()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + textNodeId + "' does not end in a chunk number");
+        }
         return query("reading the next chunk", """
-                MATCH (:TextNode {id: $id, repoId: $repo})-[:NEXT_CHUNK]->(t:TextNode) RETURN t""",
-                Map.of("repo", repoId, "id", textNodeId)).stream().map(r -> text(r.get("t"))).findFirst();
+                MATCH (:TextNode {repoId: $repo, path: $path, index: $index})-[:NEXT_CHUNK]->(t:TextNode) RETURN t""",
+                Map.of("repo", repoId, "path", path, "index", index)).stream().map(r -> text(r.get("t"))).findFirst();
     }
 
     private static TextHit text(Value t) {
-        return new TextHit(t.get("id").asString(), t.get("path").asString(), t.get("index").asInt(), t.get("startLine").asInt(),
+        String id = t.get("repoId").asString() + "|" + t.get("path").asString() + "|text|" + t.get("index").asInt();
+        return new TextHit(id, t.get("path").asString(), t.get("index").asInt(), t.get("startLine").asInt(),
                 t.get("endLine").asInt(), t.get("heading").asString(null), t.get("text").asString());
     }
 
@@ -271,21 +290,26 @@ public final class GraphTools {
     public Hierarchy typeHierarchy(String repoId, String name, int limit) {
         List<Symbol> types = definitions(repoId, name, limit).stream()
                 .filter(s -> s.kind() != null && !s.kind().equals("method") && !s.kind().equals("function") && !s.kind().equals("field")).toList();
-        List<String> ids = types.stream().map(Symbol::id).toList();
-        Map<String, Object> params = Map.of("ids", ids, "limit", bound(limit));
+        List<Map<String, Object>> keys = types.stream().map(t -> Map.<String, Object>of("path", t.path(), "sb", startByteOf(t.id()))).toList();
+        Map<String, Object> params = Map.of("repo", repoId, "keys", keys, "limit", bound(limit));
         List<Relation> up = query("walking supertypes", """
-                MATCH (t:AstNode) WHERE t.id IN $ids
+                UNWIND $keys AS k MATCH (t:AstNode {repoId: $repo, path: k.path, startByte: k.sb}) WHERE t.kind IS NOT NULL
                 MATCH p = (t)-[:EXTENDS|IMPLEMENTS*1..5]->(:AstNode)
                 UNWIND relationships(p) AS r
                 WITH DISTINCT r RETURN startNode(r) AS a, r, endNode(r) AS b ORDER BY a.path, a.startLine, b.path LIMIT $limit""", params)
                 .stream().map(GraphTools::relation).toList();
         List<Relation> down = query("walking subtypes", """
-                MATCH (t:AstNode) WHERE t.id IN $ids
+                UNWIND $keys AS k MATCH (t:AstNode {repoId: $repo, path: k.path, startByte: k.sb}) WHERE t.kind IS NOT NULL
                 MATCH p = (:AstNode)-[:EXTENDS|IMPLEMENTS*1..5]->(t)
                 UNWIND relationships(p) AS r
                 WITH DISTINCT r RETURN startNode(r) AS a, r, endNode(r) AS b ORDER BY a.path, a.startLine, b.path LIMIT $limit""", params)
                 .stream().map(GraphTools::relation).toList();
         return new Hierarchy(types, up, down);
+    }
+
+    private static int startByteOf(String astId) {
+        String[] parts = astId.split("\\|");
+        return Integer.parseInt(parts[parts.length - 3]);
     }
 
     public Imports imports(String repoId, String path) {
@@ -306,7 +330,7 @@ public final class GraphTools {
     }
 
     private static Symbol symbol(Value n) {
-        return new Symbol(n.get("id").asString(), n.get("path").asString(), n.get("name").asString(null), n.get("qualifiedName").asString(null),
+        return new Symbol(astId(n), n.get("path").asString(), n.get("name").asString(null), n.get("qualifiedName").asString(null),
                 n.get("kind").asString(null), n.get("startLine").asInt(), n.get("endLine").asInt());
     }
 

@@ -51,6 +51,8 @@ public final class JavaSemantics {
     private final JavaParser parser;
     private final CombinedTypeSolver solver;
     private final Map<String, List<CodeGraph.Definition>> defsByFile = new HashMap<>();
+    /** Simple names defined anywhere in the repository's Java files: a name outside this set cannot resolve into the repository. */
+    private final Set<String> repoNames = new java.util.HashSet<>();
     private int resolved;
     private int unresolved;
 
@@ -64,7 +66,10 @@ public final class JavaSemantics {
                 .setSymbolResolver(new JavaSymbolSolver(solver));
         this.parser = new JavaParser(cfg);
         for (CodeGraph.Definition d : definitions) {
-            if (d.path().endsWith(".java")) defsByFile.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
+            if (d.path().endsWith(".java")) {
+                defsByFile.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
+                if (d.name() != null) repoNames.add(d.name());
+            }
         }
     }
 
@@ -92,17 +97,18 @@ public final class JavaSemantics {
                 unresolved++;
             }
         }
-        cu.findAll(MethodCallExpr.class).forEach(call -> attempt(() -> {
+        // the symbol solver is slow: only ask it about names the repository defines
+        cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString())).forEach(call -> attempt(() -> {
             ResolvedMethodDeclaration m = call.resolve();
             link(out, SemanticEdge.Type.CALLS, relativePath, call, m);
         }));
-        cu.findAll(ObjectCreationExpr.class).forEach(nw -> attempt(() -> {
+        cu.findAll(ObjectCreationExpr.class).stream().filter(n -> repoNames.contains(n.getType().getNameAsString())).forEach(nw -> attempt(() -> {
             var ctor = nw.resolve();
             if (!link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor)) {
                 link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor.declaringType());
             }
         }));
-        cu.findAll(ClassOrInterfaceType.class).forEach(t -> {
+        cu.findAll(ClassOrInterfaceType.class).stream().filter(t -> repoNames.contains(t.getNameAsString())).forEach(t -> {
             if (t.getParentNode().filter(p -> p instanceof ClassOrInterfaceDeclaration).isPresent()) return; // extends/implements below
             if (t.getParentNode().filter(p -> p instanceof ObjectCreationExpr).isPresent()) return; // a constructor call
             attempt(() -> {
@@ -110,8 +116,10 @@ public final class JavaSemantics {
                 if (rt.isReferenceType()) rt.asReferenceType().getTypeDeclaration().ifPresent(d -> link(out, SemanticEdge.Type.REFERENCES, relativePath, t, d));
             });
         });
-        cu.findAll(NameExpr.class).forEach(n -> attempt(() -> fieldRef(out, relativePath, n, n.resolve())));
-        cu.findAll(FieldAccessExpr.class).forEach(f -> attempt(() -> fieldRef(out, relativePath, f, f.resolve())));
+        cu.findAll(NameExpr.class).stream().filter(n -> repoNames.contains(n.getNameAsString()))
+                .forEach(n -> attempt(() -> fieldRef(out, relativePath, n, n.resolve())));
+        cu.findAll(FieldAccessExpr.class).stream().filter(f -> repoNames.contains(f.getNameAsString()))
+                .forEach(f -> attempt(() -> fieldRef(out, relativePath, f, f.resolve())));
         cu.findAll(ClassOrInterfaceDeclaration.class).forEach(c -> {
             for (ClassOrInterfaceType ext : c.getExtendedTypes()) {
                 attempt(() -> ext.resolve().asReferenceType().getTypeDeclaration().ifPresent(d -> linkFrom(out, SemanticEdge.Type.EXTENDS, relativePath, c, d, line(ext))));

@@ -1,0 +1,166 @@
+package carto.api.cli;
+
+import carto.api.Json;
+import carto.graph.KnowledgeGraph;
+import carto.inference.bench.InferenceBenchmark;
+import carto.ingest.IngestOptions;
+import carto.ingest.IngestSummary;
+import carto.ingest.Ingestor;
+import carto.ingest.IngestListener;
+import carto.ingest.parse.AstDepth;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+@Command(name = "bench", description = "Benchmarks that print JSON.", subcommands = {BenchCommand.Ingest.class, BenchCommand.Inference.class})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "choose a benchmark: ingest or inference");
+    }
+
+    @Command(name = "ingest", description = "Ingest speed into a fresh embedded Neo4j with the Lucene index, and a one-file incremental re-ingest.")
+    public static final class Ingest implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "PATH", description = "Repository folder.")
+        Path path;
+
+        @Option(names = "--data", paramLabel = "DIR", description = "Graph data folder (default: a fresh temporary folder, deleted afterwards).")
+        Path data;
+
+        @Option(names = "--ast-depth", defaultValue = "statements", description = "declarations, statements or full.")
+        String depth;
+
+        @Option(names = "--warm", description = "Ingest once into a throw-away repository first, so the figures show a warmed-up JVM (as in a running carto serve).")
+        boolean warm;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = data != null ? data : Files.createTempDirectory("carto-bench-ingest");
+            Map<String, Object> r = new LinkedHashMap<>();
+            try (KnowledgeGraph kg = KnowledgeGraph.open(new KnowledgeGraph.Config(dir, null, null, null, null, false))) {
+                r.put("repository", path.toAbsolutePath().normalize().toString());
+                r.put("neo4j_startup_seconds", round(kg.startupSeconds()));
+                Ingestor ingestor = new Ingestor(kg.graph(), kg.index());
+                IngestOptions o = new IngestOptions("bench", AstDepth.parse(depth), IngestOptions.DEFAULT_MAX_FILE_SIZE,
+                        Runtime.getRuntime().availableProcessors(), true);
+                if (warm) {
+                    IngestOptions w = new IngestOptions("bench-warmup", o.depth(), o.maxFileSize(), o.threads(), true);
+                    ingestor.ingest(path, w, IngestListener.NONE);
+                    kg.graph().deleteRepository("bench-warmup");
+                    kg.index().deleteRepository("bench-warmup");
+                }
+                r.put("jvm", warm ? "warm (after one throw-away ingest)" : "cold (first ingest of this process)");
+                System.gc();
+                resetPeaks();
+                IngestSummary s = ingestor.ingest(path, o, IngestListener.NONE);
+                long peak = peakHeap();
+                double secs = s.time().toNanos() / 1e9;
+                r.put("files", s.files());
+                r.put("lines", s.lines());
+                r.put("files_by_language", s.filesByLanguage());
+                long[] counts = kg.graph().counts("bench");
+                r.put("nodes", counts[0]);
+                r.put("edges", counts[1]);
+                r.put("semantic_edges", s.semanticEdges());
+                r.put("seconds", round(secs));
+                r.put("lines_per_second", Math.round(s.lines() / secs));
+                r.put("peak_heap_bytes", peak);
+                r.put("phase_seconds", s.phaseSeconds());
+                Path touched = firstCodeFile(path);
+                if (touched != null) {
+                    byte[] original = Files.readAllBytes(touched);
+                    try {
+                        Files.write(touched, append(original));
+                        IngestSummary inc = ingestor.ingest(path, o, IngestListener.NONE);
+                        r.put("incremental_file", path.toAbsolutePath().normalize().relativize(touched.toAbsolutePath().normalize()).toString());
+                        r.put("incremental_seconds", round(inc.time().toNanos() / 1e9));
+                        r.put("incremental_files_resolved", inc.resolvedFiles());
+                        r.put("incremental_phase_seconds", inc.phaseSeconds());
+                        // the same edit again: what a running server sees on every save after the first
+                        Files.write(touched, append(append(original)));
+                        IngestSummary again = ingestor.ingest(path, o, IngestListener.NONE);
+                        r.put("incremental_repeat_seconds", round(again.time().toNanos() / 1e9));
+                    } finally {
+                        Files.write(touched, original);
+                    }
+                }
+            } finally {
+                if (data == null) deleteTree(dir);
+            }
+            System.out.println(Json.write(r));
+            return 0;
+        }
+
+        private static byte[] append(byte[] b) {
+            byte[] out = java.util.Arrays.copyOf(b, b.length + 1);
+            out[b.length] = '\n';
+            return out;
+        }
+
+        private static Path firstCodeFile(Path root) throws java.io.IOException {
+            try (Stream<Path> s = Files.walk(root)) {
+                return s.filter(Files::isRegularFile)
+                        .filter(p -> p.toString().matches(".*\\.(java|py|c|ts|js|go|rs)$"))
+                        .filter(p -> !p.toString().contains("/.git/") && !p.toString().contains("/node_modules/"))
+                        .min(Comparator.comparing(Path::toString)).orElse(null);
+            }
+        }
+    }
+
+    @Command(name = "inference", description = "Prompt processing and generation speed, load time, memory, and generation against the memory-bandwidth bound.")
+    public static final class Inference implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "FILE", description = "GGUF model.")
+        Path model;
+
+        @Option(names = "--threads", defaultValue = "2", description = "Threads (default ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--prompt-tokens", defaultValue = "128")
+        int promptTokens;
+
+        @Option(names = "--gen-tokens", defaultValue = "64")
+        int genTokens;
+
+        @Option(names = "--repeats", defaultValue = "3", description = "Runs; the best is reported (default ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Override
+        public Integer call() {
+            System.out.println(Json.write(InferenceBenchmark.run(new InferenceBenchmark.Options(model, threads, promptTokens, genTokens, repeats))));
+            return 0;
+        }
+    }
+
+    static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    static void resetPeaks() {
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) p.resetPeakUsage();
+    }
+
+    static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) if (p.getType() == MemoryType.HEAP) sum += p.getPeakUsage().getUsed();
+        return sum;
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // best effort for a temporary folder
+        }
+    }
+}

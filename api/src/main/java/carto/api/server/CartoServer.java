@@ -1,0 +1,98 @@
+package carto.api.server;
+
+import carto.api.Json;
+import carto.graph.GraphException;
+import carto.graph.KnowledgeGraph;
+import carto.inference.gguf.GgufException;
+import carto.inference.lm.LanguageModel;
+import carto.inference.lm.ModelException;
+import carto.inference.model.ContextOverflowException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The HTTP face of Carto: the OpenAI-compatible model API, health, and (as the other modules
+ * land) the repository, job and completion-session APIs and the web UI. Errors are JSON bodies
+ * that say what was wrong.
+ */
+public final class CartoServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CartoServer.class);
+
+    private final Javalin app;
+    private final KnowledgeGraph graph;
+    private volatile LanguageModel model;
+
+    public CartoServer(KnowledgeGraph graph, LanguageModel model, String host, int port) {
+        this.graph = graph;
+        this.model = model;
+        OpenAiApi openAi = new OpenAiApi(() -> this.model);
+        this.app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.jetty.host = host;
+            cfg.jetty.port = port;
+            cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            cfg.routes.get("/health", this::health);
+            openAi.register(cfg.routes);
+            cfg.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.type, e.getMessage(), e.param));
+            cfg.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, "invalid_request_error", e.getMessage(), null));
+            cfg.routes.exception(ContextOverflowException.class, (e, ctx) -> error(ctx, 400, "context_length_exceeded", e.getMessage(), null));
+            cfg.routes.exception(ModelException.class, (e, ctx) -> error(ctx, 502, "model_error", e.getMessage(), null));
+            cfg.routes.exception(GgufException.class, (e, ctx) -> error(ctx, 500, "model_error", e.getMessage(), null));
+            cfg.routes.exception(GraphException.class, (e, ctx) -> error(ctx, 503, "graph_unavailable", e.getMessage(), null));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "internal_error", e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+            });
+            cfg.routes.error(404, ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path(), null);
+                }
+            });
+        });
+    }
+
+    public CartoServer start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public void setModel(LanguageModel m) {
+        this.model = m;
+    }
+
+    private void health(Context ctx) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("status", "ok");
+        h.put("graph", graph != null ? graph.location() : "none");
+        LanguageModel m = model;
+        h.put("model", m != null ? m.name() : null);
+        ctx.json(h);
+    }
+
+    static void error(Context ctx, int status, String type, String message, String param) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        ObjectNode e = root.putObject("error");
+        e.put("message", message);
+        e.put("type", type);
+        if (param != null) e.put("param", param);
+        e.put("code", status);
+        ctx.status(status).json(root);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}
