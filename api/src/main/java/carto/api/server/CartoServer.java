@@ -52,7 +52,8 @@ public final class CartoServer implements AutoCloseable {
                 error(ctx, 500, "internal_error", e.getClass().getSimpleName() + ": " + e.getMessage(), null);
             });
             cfg.routes.error(404, ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) {
+                String body = ctx.result();
+                if (body == null || !body.startsWith("{")) { // Javalin's plain-text "not found", not one of our JSON errors
                     error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path(), null);
                 }
             });

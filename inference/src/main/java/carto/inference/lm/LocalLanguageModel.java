@@ -122,7 +122,7 @@ public final class LocalLanguageModel implements LanguageModel {
 
     @Override
     public Completion fillInMiddle(FimRequest request, GenerationOptions options, TokenSink sink, CancelToken cancel) {
-        FimFormat f = fim.orElseThrow(() -> new ModelException("model '" + name() + "' has no fill-in-the-middle tokens "
+        FimFormat f = fim.orElseThrow(() -> new IllegalArgumentException("model '" + name() + "' has no fill-in-the-middle tokens "
                 + "(<|fim_prefix|>, <｜fim▁begin｜>, <fim_prefix> or <PRE>); use a code model trained for FIM, e.g. Qwen2.5-Coder or DeepSeek-Coder"));
         int[] tokens = f.prompt(model.tokenizer(), request);
         return generate(tokens, options, f::isStop, sink, cancel);

@@ -108,7 +108,7 @@ class LocalLanguageModelTest {
 
     @Test
     void fimOnAModelWithoutFimTokensIsAClearError() {
-        ModelException e = assertThrows(ModelException.class, () -> lm.fillInMiddle(FimRequest.of("a", "b"), GenerationOptions.greedy(4),
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lm.fillInMiddle(FimRequest.of("a", "b"), GenerationOptions.greedy(4),
                 TokenSink.NONE, CancelToken.none()));
         assertTrue(e.getMessage().contains("no fill-in-the-middle tokens"), e.getMessage());
     }

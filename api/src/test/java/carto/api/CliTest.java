@@ -1,0 +1,102 @@
+package carto.api;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line as a user runs it: exit codes, output, and errors that say what to do. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void modelInfoDescribesAModel() {
+        Run r = run("model", "info", SharedFixtures.model("synthetic-llama-dscoder-q4_k.gguf").toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"architecture\" : \"llama\""), r.out());
+        assertTrue(r.out().contains("\"fim\" : \"deepseek-coder\""), r.out());
+        assertTrue(r.out().contains("\"memory_needed_bytes\""), r.out());
+    }
+
+    @Test
+    void brokenModelsAreClearErrors() throws Exception {
+        Path bad = Files.writeString(tmp.resolve("bad.gguf"), "this is not a model, just some text that is long enough");
+        Run r = run("model", "info", bad.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("bad.gguf: not a GGUF file"), r.err());
+        r = run("generate", "--model", tmp.resolve("missing.gguf").toString(), "hi");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no such file"), r.err());
+        r = run("generate", "hi");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no model configured"), r.err());
+        r = run("model", "quantize", SharedFixtures.model("stories260K-f32.gguf").toString(), tmp.resolve("x.gguf").toString(), "Q3_K");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown tensor type") || r.err().contains("cannot quantize to Q3_K"), r.err());
+    }
+
+    @Test
+    void generateStreamsText() {
+        Run r = run("generate", "--model", SharedFixtures.model("stories260K-f32.gguf").toString(), "--temperature", "0", "--max-tokens", "12", "Once upon a time");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith(", there was a little girl named"), r.out());
+    }
+
+    @Test
+    void quantizeAndSynthWriteLoadableModels() {
+        Path q = tmp.resolve("stories-q4.gguf");
+        Run r = run("model", "quantize", SharedFixtures.model("stories260K-f32.gguf").toString(), q.toString(), "q4_0");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(0, run("model", "info", q.toString()).code());
+        Path s = tmp.resolve("tiny.gguf");
+        r = run("model", "synth", "--shape", "tiny-test", "--type", "Q8_0", s.toString());
+        assertEquals(0, r.code(), r.err());
+        Run gen = run("generate", "--model", s.toString(), "--temperature", "0", "--max-tokens", "4", "abc");
+        assertEquals(0, gen.code(), gen.err());
+    }
+
+    @Test
+    void ingestAndQueryThroughTheCommandLine() throws Exception {
+        Path repo = tmp.resolve("repo");
+        Files.createDirectories(repo.resolve("src"));
+        Files.writeString(repo.resolve("src/app.py"), "def helper():\n    return 1\n\n\ndef main():\n    return helper()\n");
+        Files.writeString(repo.resolve("README.md"), "# App\n\nCalls helper.\n");
+        String data = tmp.resolve("data").toString();
+        Run r = run("ingest", repo.toString(), "--data", data, "--repo-id", "app", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"files\" : 2"), r.out());
+        Run q = run("query", "callers", "helper", "--data", data);
+        assertEquals(0, q.code(), q.err());
+        assertTrue(q.out().contains("src/app.py:6  app.main -CALLS-> app.helper"), q.out());
+        Run bad = run("query", "read", "src/app.py", "one", "2", "--data", data);
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("a start line must be a number"), "out: " + bad.out() + " err: " + bad.err());
+        Run missing = run("ingest", tmp.resolve("nope").toString(), "--data", data);
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("no such folder"), missing.err());
+    }
+}
