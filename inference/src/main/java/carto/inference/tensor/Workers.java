@@ -47,6 +47,7 @@ public final class Workers implements AutoCloseable {
     }
 
     private static final Workers[] SHARED = new Workers[257];
+    static final int SPINS = Integer.getInteger("carto.spins", 50_000);
 
     private final int threads;
     private final Thread[] pool;
@@ -113,7 +114,7 @@ public final class Workers implements AutoCloseable {
                 continue;
             }
             boolean found = false;
-            for (int spin = 0; spin < 50_000; spin++) {
+            for (int spin = 0; spin < SPINS; spin++) {
                 Job k = current;
                 if ((k != null && k != last) || closed) {
                     found = true;
