@@ -107,6 +107,8 @@ public final class GgufWriter {
         ch.write(h.buffer());
         long dataStart = headerLen + pad;
         ByteBuffer chunk = ByteBuffer.allocateDirect(1 << 20);
+        MemorySegment zeros = MemorySegment.ofArray(new byte[1 << 20]);
+        long fileEnd = dataStart;
         for (int i = 0; i < tensors.size(); i++) {
             Pending t = tensors.get(i);
             MemorySegment bytes = t.source.bytes();
@@ -119,14 +121,21 @@ public final class GgufWriter {
             long pos = dataStart + offsets[i];
             for (long done = 0; done < expected; ) {
                 int n = (int) Math.min(chunk.capacity(), expected - done);
-                chunk.clear().limit(n);
-                MemorySegment.ofBuffer(chunk).copyFrom(bytes.asSlice(done, n));
-                while (chunk.hasRemaining()) pos += ch.write(chunk, pos);
+                MemorySegment part = bytes.asSlice(done, n);
+                if (part.mismatch(zeros.asSlice(0, n)) < 0) {
+                    pos += n; // all zero: leave a hole, the file system reads it back as zeros
+                } else {
+                    chunk.clear().limit(n);
+                    MemorySegment.ofBuffer(chunk).copyFrom(part);
+                    while (chunk.hasRemaining()) pos += ch.write(chunk, pos);
+                }
                 done += n;
             }
             long end = dataStart + GgufFile.align(offsets[i] + expected, alignment);
             if (end > pos) ch.write(ByteBuffer.allocate((int) (end - pos)), pos);
+            fileEnd = Math.max(fileEnd, end);
         }
+        if (ch.size() < fileEnd) ch.write(ByteBuffer.allocate(1), fileEnd - 1); // a trailing hole still needs the file's full length
     }
 
     /** Growable little-endian buffer for the header. */

@@ -45,6 +45,12 @@ public final class Model implements AutoCloseable {
         GgufFile f = GgufFile.open(path);
         try {
             ModelConfig c = ModelConfig.from(f);
+            long physical = physicalMemory();
+            if (f.fileSize() > physical) {
+                throw new GgufException(path, String.format(java.util.Locale.ROOT,
+                        "the model's weights (%.1f GiB) are larger than this machine's memory (%.1f GiB); it would page from disk on every token. "
+                                + "Use a smaller model or a smaller quantization (e.g. Q4_K_M)", f.fileSize() / 1073741824.0, physical / 1073741824.0));
+            }
             Weights w = new Weights(f, c);
             Vocabulary v = Vocabulary.from(f);
             if (v.size() < c.vocab()) {
@@ -67,6 +73,15 @@ public final class Model implements AutoCloseable {
 
     public KvCache newCache(int positions) {
         if (positions <= 0) throw new IllegalArgumentException("context size must be positive, got " + positions);
+        long bytes = KvCache.bytesFor(config, positions);
+        Runtime rt = Runtime.getRuntime();
+        long available = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes > available) {
+            throw new ContextOverflowException(String.format(java.util.Locale.ROOT,
+                    "%s: a %,d-token context needs a %.1f GiB KV cache but only %.1f GiB of Java heap is free; use a smaller --ctx, "
+                            + "or give the JVM more memory (CARTO_JAVA_OPTS=-Xmx...)", file.path().getFileName(), positions, bytes / 1073741824.0,
+                    available / 1073741824.0));
+        }
         return new KvCache(config, positions);
     }
 
@@ -255,6 +270,14 @@ public final class Model implements AutoCloseable {
             }
         }
         for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    /** Physical memory of the machine (Long.MAX_VALUE when unknown); -Dcarto.physicalMemory overrides it for tests. */
+    static long physicalMemory() {
+        Long forced = Long.getLong("carto.physicalMemory");
+        if (forced != null) return forced;
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean o ? o.getTotalMemorySize() : Long.MAX_VALUE;
     }
 
     /** Estimated bytes to run with a context of {@code ctx} positions: mapped weights plus KV cache plus activations. */
