@@ -35,7 +35,7 @@ class CliTest {
 
     @Test
     void modelInfoDescribesAModel() {
-        Run r = run("model", "info", SharedFixtures.model("synthetic-llama-dscoder-q4_k.gguf").toString(), "--json");
+        Run r = run("model", "info", carto.inference.Fixtures.fixture("models/" + "synthetic-llama-dscoder-q4_k.gguf").toString(), "--json");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"architecture\" : \"llama\""), r.out());
         assertTrue(r.out().contains("\"fim\" : \"deepseek-coder\""), r.out());
@@ -54,14 +54,14 @@ class CliTest {
         r = run("generate", "hi");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("no model configured"), r.err());
-        r = run("model", "quantize", SharedFixtures.model("stories260K-f32.gguf").toString(), tmp.resolve("x.gguf").toString(), "Q3_K");
+        r = run("model", "quantize", carto.inference.Fixtures.fixture("models/" + "stories260K-f32.gguf").toString(), tmp.resolve("x.gguf").toString(), "Q3_K");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("unknown tensor type") || r.err().contains("cannot quantize to Q3_K"), r.err());
     }
 
     @Test
     void generateStreamsText() {
-        Run r = run("generate", "--model", SharedFixtures.model("stories260K-f32.gguf").toString(), "--temperature", "0", "--max-tokens", "12", "Once upon a time");
+        Run r = run("generate", "--model", carto.inference.Fixtures.fixture("models/" + "stories260K-f32.gguf").toString(), "--temperature", "0", "--max-tokens", "12", "Once upon a time");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith(", there was a little girl named"), r.out());
     }
@@ -69,7 +69,7 @@ class CliTest {
     @Test
     void quantizeAndSynthWriteLoadableModels() {
         Path q = tmp.resolve("stories-q4.gguf");
-        Run r = run("model", "quantize", SharedFixtures.model("stories260K-f32.gguf").toString(), q.toString(), "q4_0");
+        Run r = run("model", "quantize", carto.inference.Fixtures.fixture("models/" + "stories260K-f32.gguf").toString(), q.toString(), "q4_0");
         assertEquals(0, r.code(), r.err());
         assertEquals(0, run("model", "info", q.toString()).code());
         Path s = tmp.resolve("tiny.gguf");
@@ -98,5 +98,50 @@ class CliTest {
         Run missing = run("ingest", tmp.resolve("nope").toString(), "--data", data);
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("no such folder"), missing.err());
+    }
+
+    @Test
+    void completeFillsTheMiddleOfAFileAndRejectsBadPlaces() throws Exception {
+        String model = carto.inference.Fixtures.fixture("models/synthetic-qwen2-fim-e256-q8_0.gguf").toString();
+        Path src = Files.writeString(tmp.resolve("calc.py"), "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    \n");
+        Run r = run("complete", src.toString(), "--line", "6", "--col", "5", "--model", model, "--max-tokens", "5", "--json");
+        assertEquals(0, r.code(), r.err());
+        com.fasterxml.jackson.databind.JsonNode j = Json.MAPPER.readTree(r.out());
+        assertTrue(j.get("generated_tokens").asInt() <= 5 && j.has("completion") && j.at("/timings/first_token_ms").asDouble() > 0, r.out());
+        // the same completion as plain text, and the same as the OpenAI-style FIM request would give (greedy)
+        Run plain = run("complete", src.toString(), "--line", "6", "--col", "5", "--model", model, "--max-tokens", "5");
+        assertEquals(j.get("completion").asText(), plain.out().endsWith("\n") && !j.get("completion").asText().endsWith("\n")
+                ? plain.out().substring(0, plain.out().length() - 1) : plain.out());
+        Run past = run("complete", src.toString(), "--line", "60", "--col", "1", "--model", model);
+        assertEquals(2, past.code());
+        assertTrue(past.err().contains("has 7 lines"), past.err());
+        Run col = run("complete", src.toString(), "--line", "1", "--col", "99", "--model", model);
+        assertEquals(2, col.code());
+        assertTrue(col.err().contains("--col goes from 1 to 15"), col.err());
+        Path bin = Files.write(tmp.resolve("blob.py"), new byte[]{1, 0, 2, 0});
+        Run b = run("complete", bin.toString(), "--line", "1", "--col", "1", "--model", model);
+        assertEquals(2, b.code());
+        assertTrue(b.err().contains("looks binary"), b.err());
+        Run noFim = run("complete", src.toString(), "--line", "1", "--col", "1", "--model",
+                carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString());
+        assertEquals(2, noFim.code());
+        assertTrue(noFim.err().contains("no fill-in-the-middle tokens"), noFim.err());
+    }
+
+    @Test
+    void benchPiePrintsLatenciesAndAgreement() throws Exception {
+        Path trace = carto.inference.Fixtures.shared().resolve("datasets/fim/HumanEval-MultiLineInfilling.dev.jsonl");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(trace), "SKIPPED: " + trace + " is absent");
+        Run r = run("bench", "pie", "--model", carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString(), "--contexts", "96",
+                "--edits", "1,4", "--repeats", "1", "--corpus", trace.toString(), "--trace", trace.toString(), "--trace-tasks", "2");
+        assertEquals(0, r.code(), r.err());
+        com.fasterxml.jackson.databind.JsonNode j = Json.MAPPER.readTree(r.out());
+        assertEquals(2, j.get("latency").size());
+        com.fasterxml.jackson.databind.JsonNode row = j.get("latency").get(1);
+        assertEquals(96, row.get("context_tokens").asInt());
+        assertEquals(4, row.get("edit_tokens").asInt());
+        assertTrue(row.get("pie_update_ms").asDouble() > 0 && row.get("exact_update_ms").asDouble() > 0 && row.has("pie_speedup_vs_exact"), row.toString());
+        double agreement = j.at("/agreement/pie_top1_agreement").asDouble();
+        assertTrue(agreement >= 0 && agreement <= 1 && j.at("/agreement/edits").asInt() > 0, j.get("agreement").toString());
     }
 }

@@ -31,7 +31,7 @@ class OpenAiApiTest {
 
     @BeforeAll
     static void start() {
-        model = LocalLanguageModel.load(SharedFixtures.model("stories260K-f32.gguf"), 2, 512);
+        model = LocalLanguageModel.load(carto.inference.Fixtures.fixture("models/" + "stories260K-f32.gguf"), 2, 512);
         server = new CartoServer(null, model, "127.0.0.1", 0).start();
         base = "http://127.0.0.1:" + server.port();
     }

@@ -70,7 +70,7 @@ public final class KnowledgeGraph implements AutoCloseable {
         if (ref == null || ref.isBlank()) {
             var all = graph.repositories();
             if (all.size() == 1) return all.getFirst();
-            throw new GraphException(all.isEmpty() ? "no repository has been ingested yet; run carto ingest PATH first"
+            throw new RepositoryNotFoundException(all.isEmpty() ? "no repository has been ingested yet; run carto ingest PATH first"
                     : "several repositories are ingested; choose one with --repo (" + String.join(", ", all.stream().map(RepositoryInfo::id).toList()) + ")");
         }
         var byId = graph.repository(ref);
@@ -78,8 +78,8 @@ public final class KnowledgeGraph implements AutoCloseable {
         String abs = Path.of(ref).toAbsolutePath().normalize().toString();
         var matches = graph.repositories().stream().filter(r -> ref.equals(r.name()) || abs.equals(r.path())).toList();
         if (matches.size() == 1) return matches.getFirst();
-        if (matches.size() > 1) throw new GraphException("'" + ref + "' names several repositories; use an id: " + String.join(", ", matches.stream().map(RepositoryInfo::id).toList()));
-        throw new GraphException("no repository '" + ref + "'; ingested: " + String.join(", ", graph.repositories().stream().map(RepositoryInfo::id).toList()));
+        if (matches.size() > 1) throw new RepositoryNotFoundException("'" + ref + "' names several repositories; use an id: " + String.join(", ", matches.stream().map(RepositoryInfo::id).toList()));
+        throw new RepositoryNotFoundException("no repository '" + ref + "'; ingested: " + String.join(", ", graph.repositories().stream().map(RepositoryInfo::id).toList()));
     }
 
     @Override

@@ -23,11 +23,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-@Command(name = "bench", description = "Benchmarks that print JSON.", subcommands = {BenchCommand.Ingest.class, BenchCommand.Inference.class})
+@Command(name = "bench", description = "Benchmarks that print JSON.", subcommands = {BenchCommand.Ingest.class, BenchCommand.Inference.class, BenchCommand.Pie.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "choose a benchmark: ingest or inference");
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "choose a benchmark: ingest, inference or pie");
     }
 
     @Command(name = "ingest", description = "Ingest speed into a fresh embedded Neo4j with the Lucene index, and a one-file incremental re-ingest.")
@@ -139,6 +139,62 @@ public final class BenchCommand implements Runnable {
         public Integer call() {
             System.out.println(Json.write(InferenceBenchmark.run(new InferenceBenchmark.Options(model, threads, promptTokens, genTokens, repeats))));
             return 0;
+        }
+    }
+
+    @Command(name = "pie", description = "Cache update after an edit: exact re-encoding vs PIE vs splice, time to first token, and PIE's top-1 agreement with exact over an edit trace of real code.")
+    public static final class Pie implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "FILE", description = "GGUF model.")
+        Path model;
+
+        @Option(names = "--threads", defaultValue = "2", description = "Threads (default ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--contexts", split = ",", defaultValue = "1024,2048,4096", description = "Context lengths in tokens (default ${DEFAULT-VALUE}).")
+        int[] contexts;
+
+        @Option(names = "--edits", split = ",", defaultValue = "1,10,50", description = "Edit sizes in tokens (default ${DEFAULT-VALUE}).")
+        int[] edits;
+
+        @Option(names = "--repeats", defaultValue = "5", description = "Timed runs of pie and splice; the median is reported (default ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Option(names = "--exact-repeats", defaultValue = "1", description = "Timed runs of exact re-encoding (default ${DEFAULT-VALUE}; it takes seconds).")
+        int exactRepeats;
+
+        @Option(names = "--corpus", paramLabel = "FILE", description = "Code the contexts are made of: a source file or a HumanEval-infilling .jsonl "
+                + "(default: ../shared/datasets/fim/HumanEval-MultiLineInfilling.dev.jsonl when present).")
+        Path corpus;
+
+        @Option(names = "--trace", paramLabel = "FILE", description = "HumanEval-infilling .jsonl for the agreement trace (default: the multi-line dev set when present).")
+        Path trace;
+
+        @Option(names = "--trace-tasks", defaultValue = "20", description = "Tasks of the trace to replay (default ${DEFAULT-VALUE}; 0 skips the agreement).")
+        int traceTasks;
+
+        @Override
+        public Integer call() {
+            Path dataset = sharedFim();
+            Path c = corpus != null ? corpus : dataset;
+            Path t = trace != null ? trace : dataset;
+            if (c == null) {
+                throw new IllegalArgumentException("no corpus to build contexts from: pass --corpus FILE (source code, or a HumanEval-infilling .jsonl)");
+            }
+            if (t == null && traceTasks > 0) {
+                System.err.println("carto: no edit trace (pass --trace FILE.jsonl); agreement is not measured");
+            }
+            var r = carto.inference.bench.PieBenchmark.run(new carto.inference.bench.PieBenchmark.Options(model, threads, contexts, edits,
+                    Math.max(1, repeats), Math.max(1, exactRepeats), c, t, traceTasks), msg -> System.err.println("carto: " + msg));
+            System.out.println(Json.write(r));
+            return 0;
+        }
+
+        private static Path sharedFim() {
+            for (Path base : new Path[]{Path.of("../shared"), Path.of(System.getProperty("carto.home", ".")).resolve("../shared")}) {
+                Path p = base.resolve("datasets/fim/HumanEval-MultiLineInfilling.dev.jsonl");
+                if (Files.isRegularFile(p)) return p.toAbsolutePath().normalize();
+            }
+            return null;
         }
     }
 

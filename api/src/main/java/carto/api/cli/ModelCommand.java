@@ -11,7 +11,7 @@ import carto.inference.gguf.GgmlType;
 import carto.inference.gguf.GgufException;
 import carto.inference.gguf.GgufFile;
 import carto.inference.gguf.GgufTensor;
-import carto.inference.model.KvCache;
+import carto.inference.kv.KvCache;
 import carto.inference.model.Model;
 import carto.inference.model.ModelConfig;
 import carto.inference.tokenizer.Vocabulary;

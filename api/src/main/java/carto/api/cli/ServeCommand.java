@@ -18,6 +18,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 for all).")
     String host;
 
+    @Option(names = "--session-memory", paramLabel = "SIZE", description = "KV-cache memory all completion sessions together may use, e.g. 512m or 2g "
+            + "(default: a quarter of the Java heap); least recently used sessions are evicted beyond it.")
+    String sessionMemory;
+
     @Mixin
     GraphOptions graph;
 
@@ -26,9 +30,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        long sessionBytes = sessionMemory == null ? 0 : parseSize(sessionMemory, "--session-memory");
         KnowledgeGraph kg = graph.open(false);
         LanguageModel lm = model.configured() ? model.open() : null;
-        CartoServer server = new CartoServer(kg, lm, host, port).start();
+        CartoServer server = new CartoServer(kg, lm, host, port, sessionBytes).start();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -42,5 +47,23 @@ public final class ServeCommand implements Callable<Integer> {
         System.out.println("Press Ctrl-C to stop.");
         stop.await();
         return 0;
+    }
+
+    /** "512m", "2g", "1048576", "64k" (binary units). */
+    static long parseSize(String s, String option) {
+        String t = s.strip().toLowerCase(java.util.Locale.ROOT);
+        long unit = 1;
+        if (t.endsWith("b")) t = t.substring(0, t.length() - 1);
+        if (t.endsWith("k")) unit = 1L << 10;
+        else if (t.endsWith("m")) unit = 1L << 20;
+        else if (t.endsWith("g")) unit = 1L << 30;
+        if (unit > 1) t = t.substring(0, t.length() - 1);
+        try {
+            double v = Double.parseDouble(t);
+            if (v <= 0) throw new NumberFormatException();
+            return (long) (v * unit);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + s + "' is not a size; write it like 512m or 2g");
+        }
     }
 }

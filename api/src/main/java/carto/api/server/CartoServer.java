@@ -1,10 +1,15 @@
 package carto.api.server;
 
 import carto.api.Json;
+import carto.agents.completion.GraphContext;
+import carto.agents.completion.SessionManager;
 import carto.graph.GraphException;
 import carto.graph.KnowledgeGraph;
+import carto.graph.RepositoryInfo;
+import carto.graph.RepositoryNotFoundException;
 import carto.inference.gguf.GgufException;
 import carto.inference.lm.LanguageModel;
+import carto.inference.lm.LocalLanguageModel;
 import carto.inference.lm.ModelException;
 import carto.inference.model.ContextOverflowException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,12 +32,30 @@ public final class CartoServer implements AutoCloseable {
 
     private final Javalin app;
     private final KnowledgeGraph graph;
+    private final long sessionMemory;
     private volatile LanguageModel model;
+    private SessionManager sessions;
 
     public CartoServer(KnowledgeGraph graph, LanguageModel model, String host, int port) {
+        this(graph, model, host, port, 0);
+    }
+
+    /** {@code sessionMemory}: bytes all completion sessions' caches may take (0: a quarter of the heap). */
+    public CartoServer(KnowledgeGraph graph, LanguageModel model, String host, int port, long sessionMemory) {
         this.graph = graph;
         this.model = model;
+        this.sessionMemory = sessionMemory;
         OpenAiApi openAi = new OpenAiApi(() -> this.model);
+        SessionApi sessionApi = new SessionApi(this::sessions, () -> graph == null ? null : new SessionApi.Repositories() {
+            public String[] resolve(String ref) {
+                RepositoryInfo r = graph.resolveRepository(ref);
+                return new String[]{r.id(), r.name()};
+            }
+
+            public String fileText(String repoId, String path) {
+                return graph.tools().fileContent(repoId, path);
+            }
+        });
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -41,12 +64,22 @@ public final class CartoServer implements AutoCloseable {
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
             cfg.routes.get("/health", this::health);
             openAi.register(cfg.routes);
+            sessionApi.register(cfg.routes);
             cfg.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.type, e.getMessage(), e.param));
             cfg.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, "invalid_request_error", e.getMessage(), null));
             cfg.routes.exception(ContextOverflowException.class, (e, ctx) -> error(ctx, 400, "context_length_exceeded", e.getMessage(), null));
             cfg.routes.exception(ModelException.class, (e, ctx) -> error(ctx, 502, "model_error", e.getMessage(), null));
             cfg.routes.exception(GgufException.class, (e, ctx) -> error(ctx, 500, "model_error", e.getMessage(), null));
+            cfg.routes.exception(RepositoryNotFoundException.class, (e, ctx) -> error(ctx, 404, "repository_not_found", e.getMessage(), "repo"));
             cfg.routes.exception(GraphException.class, (e, ctx) -> error(ctx, 503, "graph_unavailable", e.getMessage(), null));
+            cfg.routes.exception(SessionManager.SessionException.class, (e, ctx) -> {
+                switch (e.kind) {
+                    case NOT_FOUND -> error(ctx, 404, "session_not_found", e.getMessage(), null);
+                    case GONE -> error(ctx, 410, "session_gone", e.getMessage(), null);
+                    case TOO_LARGE -> error(ctx, 413, "session_too_large", e.getMessage(), null);
+                    case BUSY -> error(ctx, 503, "sessions_busy", e.getMessage(), null);
+                }
+            });
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "internal_error", e.getClass().getSimpleName() + ": " + e.getMessage(), null);
@@ -69,8 +102,27 @@ public final class CartoServer implements AutoCloseable {
         return app.port();
     }
 
-    public void setModel(LanguageModel m) {
+    public synchronized void setModel(LanguageModel m) {
         this.model = m;
+        if (sessions != null) {
+            sessions.close();
+            sessions = null;
+        }
+    }
+
+    /** The completion sessions of the loaded model, created on first use; null for a remote model or none. */
+    synchronized SessionManager sessions() {
+        if (sessions == null && model instanceof LocalLanguageModel local) {
+            var rt = Runtime.getRuntime();
+            SessionManager.Config d = SessionManager.Config.defaults(rt.maxMemory());
+            SessionManager.Config c = sessionMemory > 0 ? new SessionManager.Config(sessionMemory, d.defaultMode(), d.contextTokenBudget(), d.maxSessions()) : d;
+            var tok = local.model().tokenizer();
+            SessionManager.ContextSource ctx = graph == null ? null : (repoId, path, doc, cursor, budget) ->
+                    new GraphContext(graph.tools(), text -> tok.encode(text, false, false).length)
+                            .build(repoId, path, doc, cursor, GraphContext.Options.defaults(budget));
+            sessions = new SessionManager(local.model(), c, ctx);
+        }
+        return sessions;
     }
 
     private void health(Context ctx) {
@@ -95,5 +147,8 @@ public final class CartoServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        synchronized (this) {
+            if (sessions != null) sessions.close();
+        }
     }
 }

@@ -79,7 +79,12 @@ public final class OpenAiApi {
     }
 
     static GenerationOptions options(JsonNode b) {
-        int max = b.has("max_completion_tokens") ? b.get("max_completion_tokens").asInt() : b.path("max_tokens").asInt(256);
+        return options(b, 256, 1.0);
+    }
+
+    /** Generation options of a request, with the defaults of the endpoint for what it leaves out. */
+    static GenerationOptions options(JsonNode b, int defaultMaxTokens, double defaultTemperature) {
+        int max = b.has("max_completion_tokens") ? b.get("max_completion_tokens").asInt() : b.path("max_tokens").asInt(defaultMaxTokens);
         if (max < 1) throw ApiError.badRequest("max_tokens must be at least 1", "max_tokens");
         if (b.path("n").asInt(1) != 1) throw ApiError.badRequest("only n = 1 is supported", "n");
         List<String> stop = new ArrayList<>();
@@ -89,7 +94,7 @@ public final class OpenAiApi {
         else if (s != null && !s.isNull()) throw ApiError.badRequest("stop must be a string or an array of strings", "stop");
         stop.removeIf(String::isEmpty);
         try {
-            SamplingParams p = new SamplingParams(b.path("temperature").asDouble(1.0), b.path("top_k").asInt(0), b.path("top_p").asDouble(1.0),
+            SamplingParams p = new SamplingParams(b.path("temperature").asDouble(defaultTemperature), b.path("top_k").asInt(0), b.path("top_p").asDouble(1.0),
                     b.path("min_p").asDouble(0.0), b.path("repeat_penalty").asDouble(1.0), 64,
                     b.has("seed") ? b.get("seed").asLong() : new java.util.SplittableRandom().nextLong());
             return new GenerationOptions(max, p, stop);

@@ -63,7 +63,7 @@ public final class GraphTools {
 
     private Path root(String repoId) {
         return roots.computeIfAbsent(repoId, id -> {
-            RepositoryInfo r = graph.repository(id).orElseThrow(() -> new GraphException("no repository '" + id
+            RepositoryInfo r = graph.repository(id).orElseThrow(() -> new carto.graph.RepositoryNotFoundException("no repository '" + id
                     + "' in the graph; ingest it first (carto ingest PATH) or list them with carto query repositories"));
             return Path.of(r.path());
         });
@@ -228,12 +228,28 @@ public final class GraphTools {
 
     /** Lines of a file with their numbers; at most {@value #MAX_LINES} per call. */
     public CodeSnippet readCode(String repoId, String path, int startLine, int endLine) {
+        return slice(repoId, path, startLine, endLine, true);
+    }
+
+    /** Lines [startLine, endLine] (1-based, inclusive) of a file as they are, without numbers; at most {@value #MAX_LINES}. */
+    public CodeSnippet sourceText(String repoId, String path, int startLine, int endLine) {
+        return slice(repoId, path, startLine, endLine, false);
+    }
+
+    /** The whole text of a file of the repository, as ingest decoded it. */
+    public String fileContent(String repoId, String path) {
         String p = normalize(path);
         if (findFile(repoId, p).isEmpty()) {
             throw new GraphException("no file '" + p + "' in repository '" + repoId + "'; find it with find_file_by_basename");
         }
         String content = readFileText(root(repoId), p);
         if (content == null) throw new GraphException("file '" + p + "' is in the graph but cannot be read from disk (moved or deleted since ingest?)");
+        return content;
+    }
+
+    private CodeSnippet slice(String repoId, String path, int startLine, int endLine, boolean numbered) {
+        String p = normalize(path);
+        String content = fileContent(repoId, p);
         String[] lines = content.split("\n", -1);
         int total = content.endsWith("\n") ? lines.length - 1 : lines.length;
         int s = Math.max(1, startLine);
@@ -245,7 +261,10 @@ public final class GraphTools {
             truncated = true;
         }
         StringBuilder sb = new StringBuilder();
-        for (int i = s; i <= e; i++) sb.append(i).append(": ").append(lines[i - 1]).append('\n');
+        for (int i = s; i <= e; i++) {
+            if (numbered) sb.append(i).append(": ");
+            sb.append(lines[i - 1]).append('\n');
+        }
         return new CodeSnippet(p, s, e, total, truncated, sb.toString());
     }
 
@@ -259,6 +278,33 @@ public final class GraphTools {
                 MATCH (n:AstNode {repoId: $repo, name: $name}) WHERE n.kind IS NOT NULL
                 RETURN n ORDER BY n.path, n.startLine LIMIT $limit""";
         return query("finding definitions", cypher, Map.of("repo", repoId, "name", name, "dotted", "." + name, "limit", bound(limit)))
+                .stream().map(r -> symbol(r.get("n"))).toList();
+    }
+
+    /** Definitions of several plain names in one query: at most {@code perName} each, in path and line order, keyed by name. */
+    public Map<String, List<Symbol>> definitionsOf(String repoId, java.util.Collection<String> names, int perName) {
+        Map<String, List<Symbol>> out = new java.util.LinkedHashMap<>();
+        if (names.isEmpty()) return out;
+        List<String> distinct = names.stream().distinct().limit(MAX_RESULTS).toList();
+        for (Record r : query("finding definitions", """
+                UNWIND $names AS name
+                MATCH (n:AstNode {repoId: $repo, name: name}) WHERE n.kind IS NOT NULL
+                WITH name, n ORDER BY n.path, n.startLine
+                WITH name, collect(n)[..$per] AS found
+                UNWIND found AS n RETURN name, n""", Map.of("repo", repoId, "names", distinct, "per", bound(perName)))) {
+            out.computeIfAbsent(r.get("name").asString(), k -> new ArrayList<>()).add(symbol(r.get("n")));
+        }
+        return out;
+    }
+
+    /** The definitions inside a symbol's range in its file (a type's members), in source order, without the symbol itself. */
+    public List<Symbol> members(String repoId, Symbol owner) {
+        int sb = startByteOf(owner.id());
+        int eb = endByteOf(owner.id());
+        return query("listing members", """
+                MATCH (n:AstNode {repoId: $repo, path: $path}) WHERE n.kind IS NOT NULL AND n.startByte >= $sb AND n.endByte <= $eb
+                  AND NOT (n.startByte = $sb AND n.endByte = $eb)
+                RETURN n ORDER BY n.startByte LIMIT $limit""", Map.of("repo", repoId, "path", owner.path(), "sb", sb, "eb", eb, "limit", MAX_RESULTS))
                 .stream().map(r -> symbol(r.get("n"))).toList();
     }
 
@@ -310,6 +356,11 @@ public final class GraphTools {
     private static int startByteOf(String astId) {
         String[] parts = astId.split("\\|");
         return Integer.parseInt(parts[parts.length - 3]);
+    }
+
+    private static int endByteOf(String astId) {
+        String[] parts = astId.split("\\|");
+        return Integer.parseInt(parts[parts.length - 2]);
     }
 
     public Imports imports(String repoId, String path) {

@@ -1,6 +1,6 @@
 package carto.inference.bench;
 
-import carto.inference.model.KvCache;
+import carto.inference.kv.KvCache;
 import carto.inference.model.Model;
 import carto.inference.tensor.Workers;
 import jdk.incubator.vector.FloatVector;

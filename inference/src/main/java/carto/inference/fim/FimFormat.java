@@ -39,6 +39,39 @@ public record FimFormat(String family, int prefix, int suffix, int middle, int r
                 stops.stream().mapToInt(Integer::intValue).toArray()));
     }
 
+    /**
+     * Everything before the prefix text, as a completion session keeps it: [BOS], repository
+     * context (repository tokens, or a comment block for families without them), PRE.
+     */
+    public int[] lead(Tokenizer tok, FimRequest r) {
+        List<Integer> out = new ArrayList<>();
+        Vocabulary v = tok.vocabulary();
+        if (bos) out.add(v.bos);
+        if (!r.context().isEmpty() || r.repoName() != null) {
+            if (repoName >= 0 && fileSep >= 0) {
+                if (r.repoName() != null) {
+                    out.add(repoName);
+                    add(out, tok.encode(r.repoName() + "\n", false, false));
+                }
+                for (FimRequest.ContextFile f : r.context()) {
+                    out.add(fileSep);
+                    add(out, tok.encode(f.path() + "\n" + f.content() + (f.content().endsWith("\n") ? "" : "\n"), false, false));
+                }
+                if (r.path() != null) {
+                    out.add(fileSep);
+                    add(out, tok.encode(r.path() + "\n", false, false));
+                }
+                out.add(prefix);
+            } else {
+                out.add(prefix);
+                add(out, tok.encode(contextComment(r), false, false));
+            }
+        } else {
+            out.add(prefix);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /** The prompt: [BOS] [repository context] PRE prefix SUF suffix MID. */
     public int[] prompt(Tokenizer tok, FimRequest r) {
         List<Integer> out = new ArrayList<>();

@@ -2,8 +2,9 @@ package carto.inference.lm;
 
 import carto.inference.chat.ChatTemplate;
 import carto.inference.fim.FimFormat;
+import carto.inference.fim.FimOutput;
 import carto.inference.model.ContextOverflowException;
-import carto.inference.model.KvCache;
+import carto.inference.kv.KvCache;
 import carto.inference.model.Model;
 import carto.inference.sample.Sampler;
 import carto.inference.tokenizer.Tokenizer;
@@ -125,7 +126,15 @@ public final class LocalLanguageModel implements LanguageModel {
         FimFormat f = fim.orElseThrow(() -> new IllegalArgumentException("model '" + name() + "' has no fill-in-the-middle tokens "
                 + "(<|fim_prefix|>, <｜fim▁begin｜>, <fim_prefix> or <PRE>); use a code model trained for FIM, e.g. Qwen2.5-Coder or DeepSeek-Coder"));
         int[] tokens = f.prompt(model.tokenizer(), request);
-        return generate(tokens, options, f::isStop, sink, cancel);
+        // the FIM stop rules (block closes, indentation returns, suffix reached) end generation early
+        FimOutput out = new FimOutput(request.prefix(), request.suffix(), sink);
+        CancelToken own = (cancel != null ? cancel : CancelToken.none()).child();
+        Completion c = generate(tokens, options, f::isStop, piece -> {
+            if (out.push(piece)) own.cancel();
+        }, own);
+        String text = out.finish();
+        FinishReason reason = out.ended() ? FinishReason.STOP : c.finishReason();
+        return new Completion(text, reason, c.promptTokens(), c.completionTokens(), c.time(), List.of());
     }
 
     /** The generation loop shared by every request type. */

@@ -1,6 +1,7 @@
 package carto.inference.model;
 
 import carto.inference.gguf.GgufException;
+import carto.inference.kv.KvCache;
 import carto.inference.gguf.GgufFile;
 import carto.inference.tensor.WeightMatrix;
 import carto.inference.tensor.Workers;
@@ -112,6 +113,19 @@ public final class Model implements AutoCloseable {
      * ({@code n * vocab} values). The cache length becomes at least {@code start + n}.
      */
     public float[] forward(KvCache cache, int[] tokens, int start, boolean allLogits) {
+        return run(cache, tokens, start, allLogits, true);
+    }
+
+    /**
+     * Writes the keys and values of {@code tokens} at positions {@code start ..} into the cache
+     * without computing logits (nor the last layer's work after its keys and values): what a
+     * cache edit needs for tokens in the middle of a sequence.
+     */
+    public void encode(KvCache cache, int[] tokens, int start) {
+        run(cache, tokens, start, false, false);
+    }
+
+    private float[] run(KvCache cache, int[] tokens, int start, boolean allLogits, boolean output) {
         int n = tokens.length;
         if (n == 0) throw new IllegalArgumentException("no tokens to run");
         if (start < 0 || start + n > cache.capacity()) {
@@ -126,7 +140,8 @@ public final class Model implements AutoCloseable {
         for (int off = 0; off < n; off += batchSize) {
             int m = Math.min(batchSize, n - off);
             int[] chunk = java.util.Arrays.copyOfRange(tokens, off, off + m);
-            float[] logits = forwardBatch(cache, chunk, start + off, allLogits);
+            float[] logits = forwardBatch(cache, chunk, start + off, allLogits, output);
+            if (!output) continue;
             if (allLogits) System.arraycopy(logits, 0, result, off * config.vocab(), logits.length);
             else last = logits;
         }
@@ -134,7 +149,7 @@ public final class Model implements AutoCloseable {
         return allLogits ? result : last;
     }
 
-    private float[] forwardBatch(KvCache cache, int[] tokens, int start, boolean allLogits) {
+    private float[] forwardBatch(KvCache cache, int[] tokens, int start, boolean allLogits, boolean output) {
         ModelConfig c = config;
         int n = tokens.length, embd = c.embd(), qDim = c.qDim(), kvDim = c.kvDim(), ffn = c.ffn();
         Batch b = new Batch(n);
@@ -160,6 +175,7 @@ public final class Model implements AutoCloseable {
                 System.arraycopy(b.k, t * kvDim, cache.keys(l), cache.offset(start + t), kvDim);
                 System.arraycopy(b.v, t * kvDim, cache.values(l), cache.offset(start + t), kvDim);
             }
+            if (!output && l == c.layers() - 1) return null; // the cache is complete
             attention(cache, l, b, start);
             w.wo().matmul(workers, b.att, n, qDim, b.xb2, embd);
             addInPlace(b.x, 0, b.xb2, n * embd);
@@ -193,6 +209,7 @@ public final class Model implements AutoCloseable {
         int heads = c.heads(), hd = c.headDim(), group = heads / c.kvHeads(), qDim = c.qDim(), kvDim = c.kvDim();
         float scale = (float) (1.0 / Math.sqrt(hd));
         float[] keys = cache.keys(layer), values = cache.values(layer);
+        boolean fast = F.length() >= 8 && hd % (4 * F.length()) == 0;
         workers.parallelFor(b.n * heads, 1, (from, to) -> {
             float[] scores = new float[start + b.n];
             for (int item = from; item < to; item++) {
@@ -200,6 +217,10 @@ public final class Model implements AutoCloseable {
                 int kvh = h / group;
                 int qOff = t * qDim + h * hd;
                 int len = start + t + 1;
+                if (fast) {
+                    attendHead(b.q, qOff, keys, values, kvDim, kvh * hd, len, scores, b.att, t * qDim + h * hd, hd, scale);
+                    continue;
+                }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int p = 0; p < len; p++) {
                     float s = dot(b.q, qOff, keys, p * kvDim + kvh * hd, hd) * scale;
@@ -218,6 +239,58 @@ public final class Model implements AutoCloseable {
                 for (int p = 0; p < len; p++) axpy(scores[p] * inv, values, p * kvDim + kvh * hd, b.att, oOff, hd);
             }
         });
+    }
+
+    /**
+     * One head's attention over positions [0, len) when the head size is a multiple of four
+     * vectors: scores with the query held in registers, a vectorized softmax, and the weighted
+     * sum of values accumulated in registers, four vectors of the head at a time.
+     */
+    static void attendHead(float[] q, int qOff, float[] keys, float[] values, int kvDim, int kvOff, int len, float[] scores,
+                           float[] out, int oOff, int hd, float scale) {
+        int l = F.length();
+        java.util.Arrays.fill(scores, 0, len, 0f);
+        for (int c = 0; c < hd; c += 4 * l) {
+            FloatVector q0 = FloatVector.fromArray(F, q, qOff + c).mul(scale), q1 = FloatVector.fromArray(F, q, qOff + c + l).mul(scale);
+            FloatVector q2 = FloatVector.fromArray(F, q, qOff + c + 2 * l).mul(scale), q3 = FloatVector.fromArray(F, q, qOff + c + 3 * l).mul(scale);
+            for (int p = 0; p < len; p++) {
+                int o = p * kvDim + kvOff + c;
+                FloatVector acc = q0.mul(FloatVector.fromArray(F, keys, o)).add(q1.mul(FloatVector.fromArray(F, keys, o + l)))
+                        .add(q2.mul(FloatVector.fromArray(F, keys, o + 2 * l)).add(q3.mul(FloatVector.fromArray(F, keys, o + 3 * l))));
+                scores[p] += acc.reduceLanes(VectorOperators.ADD);
+            }
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int p = 0; p < len; p++) max = Math.max(max, scores[p]);
+        FloatVector vmax = FloatVector.broadcast(F, max), vsum = FloatVector.zero(F);
+        int p = 0;
+        for (int upper = F.loopBound(len); p < upper; p += l) {
+            FloatVector e = FloatVector.fromArray(F, scores, p).sub(vmax).lanewise(VectorOperators.EXP);
+            e.intoArray(scores, p);
+            vsum = vsum.add(e);
+        }
+        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (; p < len; p++) {
+            float e = (float) Math.exp(scores[p] - max);
+            scores[p] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int c = 0; c < hd; c += 4 * l) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (p = 0; p < len; p++) {
+                int o = p * kvDim + kvOff + c;
+                FloatVector w = FloatVector.broadcast(F, scores[p]);
+                a0 = FloatVector.fromArray(F, values, o).fma(w, a0);
+                a1 = FloatVector.fromArray(F, values, o + l).fma(w, a1);
+                a2 = FloatVector.fromArray(F, values, o + 2 * l).fma(w, a2);
+                a3 = FloatVector.fromArray(F, values, o + 3 * l).fma(w, a3);
+            }
+            a0.mul(inv).intoArray(out, oOff + c);
+            a1.mul(inv).intoArray(out, oOff + c + l);
+            a2.mul(inv).intoArray(out, oOff + c + 2 * l);
+            a3.mul(inv).intoArray(out, oOff + c + 3 * l);
+        }
     }
 
     static void rmsnorm(float[] x, int xOff, float[] w, float[] out, int outOff, int n, float eps) {

@@ -21,14 +21,28 @@ public final class Q4_0Matrix extends WeightMatrix {
     @Override
     public void dequantizeRow(int row, float[] out, int off) {
         long base = row * rowBytes;
+        if (!VECTOR) {
+            for (int b = 0; b < cols / 32; b++) {
+                long blk = base + 18L * b;
+                float d = f16(data, blk);
+                int o = off + 32 * b;
+                for (int j = 0; j < 16; j++) {
+                    int q = data.get(ValueLayout.JAVA_BYTE, blk + 2 + j) & 0xff;
+                    out[o + j] = d * ((q & 0xf) - 8);
+                    out[o + j + 16] = d * ((q >>> 4) - 8);
+                }
+            }
+            return;
+        }
         for (int b = 0; b < cols / 32; b++) {
             long blk = base + 18L * b;
-            float d = f16(data, blk);
+            FloatVector d = FloatVector.broadcast(F, f16(data, blk));
             int o = off + 32 * b;
-            for (int j = 0; j < 16; j++) {
-                int q = data.get(ValueLayout.JAVA_BYTE, blk + 2 + j) & 0xff;
-                out[o + j] = d * ((q & 0xf) - 8);
-                out[o + j + 16] = d * ((q >>> 4) - 8);
+            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, blk + 2, LE);
+            for (int p = 0; p < 16 / L; p++) {
+                IntVector v = (IntVector) q.convertShape(VectorOperators.B2I, I, p);
+                ((FloatVector) v.and(0xf).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, o + p * L);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xf).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(out, o + 16 + p * L);
             }
         }
     }

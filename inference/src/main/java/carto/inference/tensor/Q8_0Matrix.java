@@ -17,10 +17,21 @@ public final class Q8_0Matrix extends WeightMatrix {
     @Override
     public void dequantizeRow(int row, float[] out, int off) {
         long base = row * rowBytes;
+        if (!VECTOR) {
+            for (int b = 0; b < cols / 32; b++) {
+                long blk = base + 34L * b;
+                float d = f16(data, blk);
+                for (int j = 0; j < 32; j++) out[off + 32 * b + j] = d * data.get(ValueLayout.JAVA_BYTE, blk + 2 + j);
+            }
+            return;
+        }
         for (int b = 0; b < cols / 32; b++) {
             long blk = base + 34L * b;
-            float d = f16(data, blk);
-            for (int j = 0; j < 32; j++) out[off + 32 * b + j] = d * data.get(ValueLayout.JAVA_BYTE, blk + 2 + j);
+            FloatVector d = FloatVector.broadcast(F, f16(data, blk));
+            ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, blk + 2, LE);
+            for (int p = 0; p < 32 / L; p++) {
+                ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(out, off + 32 * b + p * L);
+            }
         }
     }
 

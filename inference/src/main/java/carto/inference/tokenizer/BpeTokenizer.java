@@ -32,7 +32,7 @@ public final class BpeTokenizer extends Tokenizer {
     }
 
     @Override
-    protected void encodeFragments(List<Fragment> fragments, boolean addSpecial, IntList out) {
+    protected void encodeFragments(List<Fragment> fragments, boolean addSpecial, boolean continuation, IntList out) {
         if (addSpecial && vocab.addBos && vocab.bos >= 0) out.add(vocab.bos);
         for (Fragment f : fragments) {
             if (f.isText()) {

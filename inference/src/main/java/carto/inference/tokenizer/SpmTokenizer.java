@@ -27,8 +27,8 @@ public final class SpmTokenizer extends Tokenizer {
     }
 
     @Override
-    protected void encodeFragments(List<Fragment> fragments, boolean addSpecial, IntList out) {
-        boolean prevSpecial = true;
+    protected void encodeFragments(List<Fragment> fragments, boolean addSpecial, boolean continuation, IntList out) {
+        boolean prevSpecial = !continuation;
         if (addSpecial && vocab.addBos && vocab.bos >= 0) out.add(vocab.bos);
         for (Fragment f : fragments) {
             if (f.isText()) {

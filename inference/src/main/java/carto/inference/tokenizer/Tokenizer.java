@@ -55,7 +55,17 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer {
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         List<Fragment> fragments = partition(text, parseSpecial);
         IntList out = new IntList();
-        encodeFragments(fragments, addSpecial, out);
+        encodeFragments(fragments, addSpecial, false, out);
+        return out.toArray();
+    }
+
+    /**
+     * Encodes text that continues other text (a window in the middle of a document): no BOS/EOS,
+     * no special-token parsing, and no SentencePiece space prefix.
+     */
+    public int[] encodeContinuation(String text) {
+        IntList out = new IntList();
+        encodeFragments(partition(text, false), false, true, out);
         return out.toArray();
     }
 
@@ -64,7 +74,7 @@ public abstract sealed class Tokenizer permits SpmTokenizer, BpeTokenizer {
         return encode(text, true, false);
     }
 
-    protected abstract void encodeFragments(List<Fragment> fragments, boolean addSpecial, IntList out);
+    protected abstract void encodeFragments(List<Fragment> fragments, boolean addSpecial, boolean continuation, IntList out);
 
     private List<Fragment> partition(String text, boolean parseSpecial) {
         List<Fragment> buf = new ArrayList<>();

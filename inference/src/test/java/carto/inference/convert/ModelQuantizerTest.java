@@ -5,7 +5,7 @@ import carto.inference.gguf.GgmlType;
 import carto.inference.gguf.GgufException;
 import carto.inference.gguf.GgufFile;
 import carto.inference.gguf.GgufTensor;
-import carto.inference.model.KvCache;
+import carto.inference.kv.KvCache;
 import carto.inference.model.Model;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

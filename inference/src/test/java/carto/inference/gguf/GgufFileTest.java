@@ -1,7 +1,7 @@
 package carto.inference.gguf;
 
 import carto.inference.Fixtures;
-import carto.inference.model.KvCache;
+import carto.inference.kv.KvCache;
 import carto.inference.model.Model;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

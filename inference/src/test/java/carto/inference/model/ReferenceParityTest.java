@@ -1,5 +1,6 @@
 package carto.inference.model;
 
+import carto.inference.kv.KvCache;
 import carto.inference.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,6 @@
-package carto.inference.model;
+package carto.inference.kv;
+
+import carto.inference.model.ModelConfig;
 
 /**
  * Keys and values of every layer for positions [0, capacity), in float32, laid out
@@ -70,6 +72,19 @@ public final class KvCache {
         }
         c.length = length;
         return c;
+    }
+
+    /** Makes this cache hold what {@code src} holds (same shape; this one's capacity must fit src's length). */
+    public void copyFrom(KvCache src) {
+        if (src.kvDim != kvDim || src.keys.length != keys.length || src.length > capacity) {
+            throw new IllegalArgumentException("cannot copy a cache of " + src.keys.length + " layers x " + src.kvDim + " (" + src.length
+                    + " positions) into one of " + keys.length + " x " + kvDim + " (" + capacity + ")");
+        }
+        for (int l = 0; l < keys.length; l++) {
+            System.arraycopy(src.keys[l], 0, keys[l], 0, src.length * kvDim);
+            System.arraycopy(src.values[l], 0, values[l], 0, src.length * kvDim);
+        }
+        length = src.length;
     }
 
     private KvCache(int layers, int kvDim, int capacity) {
