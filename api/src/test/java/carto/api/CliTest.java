@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line as a user runs it: exit codes, output, and errors that say what to do. */
@@ -143,5 +144,49 @@ class CliTest {
         assertTrue(row.get("pie_update_ms").asDouble() > 0 && row.get("exact_update_ms").asDouble() > 0 && row.has("pie_speedup_vs_exact"), row.toString());
         double agreement = j.at("/agreement/pie_top1_agreement").asDouble();
         assertTrue(agreement >= 0 && agreement <= 1 && j.at("/agreement/edits").asInt() > 0, j.get("agreement").toString());
+    }
+
+    @Test
+    void resolveRunsTheAgentsAndSaysHonestlyWhenItFails() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new carto.agents.sandbox.CommandRunner(false).bubblewrapAvailable(), "bubblewrap is not installed");
+        Path repo = Files.createDirectories(tmp.resolve("calc"));
+        Files.writeString(repo.resolve("calc.py"), "def add(a, b):\n    return a - b\n");
+        Files.writeString(repo.resolve("test_calc.py"), "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n");
+        carto.agents.sandbox.Worktree.git(repo, "init", "-q");
+        carto.agents.sandbox.Worktree.git(repo, "add", "-A");
+        carto.agents.sandbox.Worktree.git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "-m", "base");
+        String data = tmp.resolve("data").toString();
+        Run noModel = run("resolve", "--repo", repo.toString(), "--data", data, "add subtracts");
+        assertEquals(2, noModel.code());
+        assertTrue(noModel.err().contains("needs a model"), noModel.err());
+        Run r = run("resolve", "--repo", repo.toString(), "--data", data, "--model",
+                carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString(), "--ctx", "512", "add is wrong");
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().contains("== Classifying the issue"), r.err());
+        assertTrue(r.err().contains("Not resolved"), r.err());
+        assertEquals("", r.out(), "no diff is printed when there is no patch");
+        assertEquals("def add(a, b):\n    return a - b\n", Files.readString(repo.resolve("calc.py")), "the user's files are untouched");
+    }
+
+    @Test
+    void evalIssuesReportsPerTaskVerdictsAsJson() throws Exception {
+        Path dataset = carto.inference.Fixtures.shared().resolve("datasets/quixbugs");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dataset), "../shared/datasets/quixbugs is absent");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new carto.agents.sandbox.CommandRunner(false).bubblewrapAvailable(), "bubblewrap is not installed");
+        Run r = run("eval", "issues", "--dataset", dataset.toString(), "--filter", "python/gcd", "--data", tmp.resolve("data").toString(),
+                "--work", tmp.resolve("work").toString(), "--timeout", "60", "--model",
+                carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString(), "--ctx", "512");
+        assertEquals(0, r.code(), r.err());
+        var report = Json.MAPPER.readTree(r.out());
+        assertEquals(1, report.path("tasks").asInt());
+        assertEquals(0, report.path("resolved").asInt());
+        assertEquals("quixbugs/python/gcd", report.path("verdicts").get(0).path("id").asText());
+        assertFalse(report.path("verdicts").get(0).path("resolved").asBoolean());
+        assertTrue(report.path("verdicts").get(0).path("failure").asText().length() > 0);
+        assertTrue(report.path("completionTokens").asLong() > 0, "the real model generated");
+        Run none = run("eval", "issues", "--dataset", dataset.toString(), "--filter", "no-such-task", "--data", tmp.resolve("data").toString(),
+                "--model", carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString());
+        assertEquals(2, none.code());
+        assertTrue(none.err().contains("no task"), none.err());
     }
 }

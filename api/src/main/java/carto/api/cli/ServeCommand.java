@@ -22,6 +22,21 @@ public final class ServeCommand implements Callable<Integer> {
             + "(default: a quarter of the Java heap); least recently used sessions are evicted beyond it.")
     String sessionMemory;
 
+    @Option(names = "--server-api-key", paramLabel = "KEY", description = "Key clients must send (Authorization: Bearer KEY) for /v1 endpoints; "
+            + "required when --host is not a loopback address. Env: CARTO_SERVER_API_KEY.")
+    String serverKey;
+
+    @Option(names = "--max-request-size", paramLabel = "SIZE", defaultValue = "1m", description = "Largest request body (default ${DEFAULT-VALUE}).")
+    String maxRequest;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "Jobs (ingests, issue resolutions) that run at once (default ${DEFAULT-VALUE}); "
+            + "one at a time per repository.")
+    int workers;
+
+    @Option(names = "--allow-unsandboxed", description = "Run repository commands (tests, builds) without bubblewrap when it is missing. "
+            + "Only for repositories you trust.")
+    boolean allowUnsandboxed;
+
     @Mixin
     GraphOptions graph;
 
@@ -33,7 +48,17 @@ public final class ServeCommand implements Callable<Integer> {
         long sessionBytes = sessionMemory == null ? 0 : parseSize(sessionMemory, "--session-memory");
         KnowledgeGraph kg = graph.open(false);
         LanguageModel lm = model.configured() ? model.open() : null;
-        CartoServer server = new CartoServer(kg, lm, host, port, sessionBytes).start();
+        String key = serverKey != null ? serverKey : System.getenv("CARTO_SERVER_API_KEY");
+        CartoServer.Options opts = new CartoServer.Options(host, port, key, parseSize(maxRequest, "--max-request-size"), graph.dataDir(), workers,
+                sessionBytes, allowUnsandboxed);
+        CartoServer server;
+        try {
+            server = new CartoServer(kg, lm, opts).start();
+        } catch (RuntimeException e) {
+            if (lm != null) lm.close();
+            kg.close();
+            throw e;
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -30,21 +30,58 @@ import java.util.Map;
 public final class CartoServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CartoServer.class);
 
+    /**
+     * How the server runs: where it listens, the API key (required beyond loopback), the largest
+     * request body, the data folder (jobs, clones, worktrees; null: no job APIs), job workers,
+     * completion-session memory (0: a quarter of the heap), and the sandbox opt-out.
+     */
+    public record Options(String host, int port, String apiKey, long maxRequestBytes, java.nio.file.Path dataDir, int workers, long sessionMemory,
+                          boolean allowUnsandboxed) {
+        public static Options of(String host, int port) {
+            return new Options(host, port, null, 1L << 20, null, 2, 0, false);
+        }
+
+        public Options withDataDir(java.nio.file.Path d) {
+            return new Options(host, port, apiKey, maxRequestBytes, d, workers, sessionMemory, allowUnsandboxed);
+        }
+
+        public Options withApiKey(String k) {
+            return new Options(host, port, k, maxRequestBytes, dataDir, workers, sessionMemory, allowUnsandboxed);
+        }
+    }
+
     private final Javalin app;
     private final KnowledgeGraph graph;
     private final long sessionMemory;
     private volatile LanguageModel model;
     private SessionManager sessions;
+    private final carto.api.jobs.JobQueue jobs;
+    private final ApiRoutes[] routes = new ApiRoutes[1];
 
     public CartoServer(KnowledgeGraph graph, LanguageModel model, String host, int port) {
         this(graph, model, host, port, 0);
     }
 
-    /** {@code sessionMemory}: bytes all completion sessions' caches may take (0: a quarter of the heap). */
     public CartoServer(KnowledgeGraph graph, LanguageModel model, String host, int port, long sessionMemory) {
+        this(graph, model, new Options(host, port, null, 1L << 20, null, 2, sessionMemory, false));
+    }
+
+    public CartoServer(KnowledgeGraph graph, LanguageModel model, Options o) {
+        String host = o.host();
+        int port = o.port();
+        if (!isLoopback(host) && (o.apiKey() == null || o.apiKey().isBlank())) {
+            throw new IllegalArgumentException("listening on " + host + " exposes the API beyond this machine; give clients a key to present with --server-api-key KEY "
+                    + "(or CARTO_SERVER_API_KEY), or listen on 127.0.0.1");
+        }
         this.graph = graph;
         this.model = model;
-        this.sessionMemory = sessionMemory;
+        this.sessionMemory = o.sessionMemory();
+        this.jobs = o.dataDir() == null ? null : new carto.api.jobs.JobQueue(new carto.api.jobs.JobStore(o.dataDir().resolve("jobs")), o.workers());
+        RepositoryApi repoApi = jobs == null || graph == null ? null : new RepositoryApi(graph, jobs, () -> this.model,
+                new carto.agents.resolve.IssueResolver.Config(o.dataDir().resolve("worktrees"), new carto.agents.sandbox.CommandRunner(o.allowUnsandboxed()),
+                        carto.agents.sandbox.Limits.DEFAULT, carto.inference.lm.GenerationOptions.greedy(1024), 16), o.dataDir().resolve("repos"));
+        JobApi jobApi = jobs == null ? null : new JobApi(jobs);
+        String apiKey = o.apiKey() == null || o.apiKey().isBlank() ? null : o.apiKey();
         OpenAiApi openAi = new OpenAiApi(() -> this.model);
         SessionApi sessionApi = new SessionApi(this::sessions, () -> graph == null ? null : new SessionApi.Repositories() {
             public String[] resolve(String ref) {
@@ -62,9 +99,30 @@ public final class CartoServer implements AutoCloseable {
             cfg.jetty.host = host;
             cfg.jetty.port = port;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
-            cfg.routes.get("/health", this::health);
-            openAi.register(cfg.routes);
-            sessionApi.register(cfg.routes);
+            cfg.http.maxRequestSize = o.maxRequestBytes();
+            cfg.routes.before(ctx -> {
+                long len = ctx.contentLength();
+                if (len > o.maxRequestBytes()) {
+                    throw new ApiError(413, "request_too_large", "the request body is " + len + " bytes; the limit is " + o.maxRequestBytes()
+                            + " (send less, or start the server with a larger --max-request-size)", null);
+                }
+                if (apiKey != null && ctx.path().startsWith("/v1/") && !authorized(ctx, apiKey)) {
+                    ctx.header("WWW-Authenticate", "Bearer");
+                    throw new ApiError(401, "unauthorized", "this server needs an API key: send 'Authorization: Bearer KEY' (or 'X-API-Key: KEY')", null);
+                }
+            });
+            ApiRoutes r = new ApiRoutes(cfg.routes);
+            routes[0] = r;
+            r.tag("general");
+            r.get("/health", "Liveness, the graph in use and the loaded model.", this::health);
+            r.get("/openapi.json", "This document.", ctx -> ctx.json(routes[0].openApi("0.1.0", apiKey != null)));
+            openAi.register(r);
+            sessionApi.register(r);
+            if (repoApi != null) repoApi.register(r);
+            if (jobApi != null) jobApi.register(r);
+            cfg.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) ->
+                    error(ctx, e.getStatus(), e.getStatus() == 413 ? "request_too_large" : "http_error",
+                            e.getStatus() == 413 ? "the request body is larger than the limit of " + o.maxRequestBytes() + " bytes" : e.getMessage(), null));
             cfg.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.type, e.getMessage(), e.param));
             cfg.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, "invalid_request_error", e.getMessage(), null));
             cfg.routes.exception(ContextOverflowException.class, (e, ctx) -> error(ctx, 400, "context_length_exceeded", e.getMessage(), null));
@@ -91,6 +149,22 @@ public final class CartoServer implements AutoCloseable {
                 }
             });
         });
+    }
+
+    static boolean isLoopback(String host) {
+        return host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
+    private static boolean authorized(Context ctx, String key) {
+        String auth = ctx.header("Authorization");
+        String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : ctx.header("X-API-Key");
+        return given != null && java.security.MessageDigest.isEqual(given.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The declared routes (what /openapi.json describes). */
+    public java.util.List<ApiRoutes.Route> routes() {
+        return routes[0].routes();
     }
 
     public CartoServer start() {
@@ -147,6 +221,7 @@ public final class CartoServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        if (jobs != null) jobs.close();
         synchronized (this) {
             if (sessions != null) sessions.close();
         }

@@ -14,7 +14,6 @@ import carto.inference.sample.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.io.IOException;
@@ -38,10 +37,15 @@ public final class OpenAiApi {
         this.model = model;
     }
 
-    public void register(RoutesConfig r) {
-        r.get("/v1/models", this::models);
-        r.post("/v1/completions", ctx -> generate(ctx, false));
-        r.post("/v1/chat/completions", ctx -> generate(ctx, true));
+    public void register(ApiRoutes r) {
+        r.tag("models");
+        r.get("/v1/models", "The loaded model (OpenAI-compatible).", this::models);
+        r.postStream("/v1/completions", "Text completion; with suffix, fill-in-the-middle (OpenAI-compatible; stream: true streams).",
+                ApiRoutes.object("model:string", "prompt:string!", "suffix:string", "max_tokens:integer", "temperature:number", "top_p:number",
+                        "top_k:integer", "min_p:number", "seed:integer", "stop:string[]", "stream:boolean"), ctx -> generate(ctx, false));
+        r.postStream("/v1/chat/completions", "Chat completion with tools (OpenAI-compatible; stream: true streams).",
+                ApiRoutes.object("model:string", "messages:object[]!", "tools:object[]", "max_tokens:integer", "temperature:number", "top_p:number",
+                        "seed:integer", "stop:string[]", "stream:boolean"), ctx -> generate(ctx, true));
     }
 
     private LanguageModel requireModel() {

@@ -9,7 +9,6 @@ import carto.inference.lm.GenerationOptions;
 import carto.inference.lm.TokenSink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.io.IOException;
@@ -45,9 +44,12 @@ public final class SessionApi {
         this.repositories = repositories;
     }
 
-    public void register(RoutesConfig r) {
-        r.post("/v1/sessions", this::open);
-        r.get("/v1/sessions", ctx -> {
+    public void register(ApiRoutes r) {
+        ApiRoutes.Param id = ApiRoutes.Param.path("id", "session id");
+        r.tag("completion");
+        r.post("/v1/sessions", "Open a completion session on a document (optionally a file of an ingested repository).",
+                ApiRoutes.object("text:string", "repo:string", "path:string", "mode:string", "context_length:integer"), this::open);
+        r.get("/v1/sessions", "Open completion sessions and the cache memory they use.", ctx -> {
             ObjectNode root = Json.MAPPER.createObjectNode();
             root.put("object", "list");
             var data = root.putArray("data");
@@ -57,13 +59,15 @@ public final class SessionApi {
             root.put("cache_bytes_limit", m.config().maxCacheBytes());
             ctx.json(root);
         });
-        r.get("/v1/sessions/{id}", ctx -> ctx.json(manager().info(ctx.pathParam("id"))));
-        r.patch("/v1/sessions/{id}", this::edit);
-        r.post("/v1/sessions/{id}/complete", this::complete);
-        r.delete("/v1/sessions/{id}", ctx -> {
+        r.get("/v1/sessions/{id}", "One session.", ctx -> ctx.json(manager().info(ctx.pathParam("id"))), id);
+        r.patch("/v1/sessions/{id}", "Apply edits (LSP ranges) to the session's document; the KV cache follows with PIE.",
+                ApiRoutes.object("edits:object[]!"), this::edit, id);
+        r.postStream("/v1/sessions/{id}/complete", "Complete at the cursor (SSE with Accept: text/event-stream).",
+                ApiRoutes.object("cursor:object", "position:integer", "max_tokens:integer", "temperature:number"), this::complete, id);
+        r.delete("/v1/sessions/{id}", "Close a session.", ctx -> {
             manager().close(ctx.pathParam("id"));
             ctx.status(204);
-        });
+        }, id);
     }
 
     private SessionManager manager() {

@@ -1,0 +1,77 @@
+package carto.api.cli;
+
+import carto.agents.eval.IssueEval;
+import carto.agents.eval.IssueTasks;
+import carto.agents.resolve.IssueResolver;
+import carto.agents.sandbox.CommandRunner;
+import carto.agents.sandbox.Limits;
+import carto.api.Json;
+import carto.graph.KnowledgeGraph;
+import carto.inference.lm.GenerationOptions;
+import carto.inference.lm.LanguageModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "eval", description = "Evaluate Carto on datasets.", subcommands = EvalCommand.Issues.class)
+public final class EvalCommand {
+    @Command(name = "issues", description = "Resolve every task of a dataset (QuixBugs folder or SWE-bench-style JSONL) and print JSON: "
+            + "resolved count, per-task verdicts (checked by the task's own tests), tokens, time.")
+    public static final class Issues implements Callable<Integer> {
+        @Option(names = "--dataset", required = true, paramLabel = "PATH", description = "A QuixBugs folder (tasks.jsonl) or a .jsonl of tasks.")
+        Path dataset;
+
+        @Option(names = "--filter", paramLabel = "TEXT", description = "Only tasks whose id contains this.")
+        String filter;
+
+        @Option(names = "--limit", paramLabel = "N", description = "At most this many tasks.")
+        Integer limit;
+
+        @Option(names = "--candidates", defaultValue = "1", description = "Candidate patches per task when no reproduction test is made (default ${DEFAULT-VALUE}).")
+        int candidates;
+
+        @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS", description = "Time limit of each test command (default ${DEFAULT-VALUE}).")
+        int timeout;
+
+        @Option(names = "--work", paramLabel = "DIR", description = "Where generated repositories go (default: a new temporary folder).")
+        Path work;
+
+        @Option(names = "--allow-unsandboxed", description = "Run task commands without bubblewrap when it is missing.")
+        boolean allowUnsandboxed;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON report here.")
+        Path out;
+
+        @Mixin
+        ModelOptions model;
+
+        @Mixin
+        GraphOptions graph;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!model.configured()) throw new IllegalArgumentException("the evaluation needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+            if (!Files.exists(dataset)) throw new IllegalArgumentException("dataset " + dataset + " does not exist");
+            CommandRunner runner = new CommandRunner(allowUnsandboxed);
+            runner.requireUsable();
+            Path dir = work != null ? work : Files.createTempDirectory("carto-eval");
+            List<IssueTasks.Task> tasks = IssueTasks.load(dataset, dir, filter, null);
+            if (limit != null) tasks = tasks.stream().limit(limit).toList();
+            if (tasks.isEmpty()) throw new IllegalArgumentException("no task in " + dataset + (filter != null ? " matches '" + filter + "'" : ""));
+            try (KnowledgeGraph kg = graph.open(false); LanguageModel lm = model.open()) {
+                IssueResolver.Config config = new IssueResolver.Config(dir.resolve("worktrees"), runner, Limits.DEFAULT, GenerationOptions.greedy(1024), 16);
+                IssueEval.Report report = IssueEval.run(dataset.toString(), tasks, kg, lm, config, candidates, Duration.ofSeconds(timeout), System.err::println);
+                String json = Json.write(report);
+                System.out.println(json);
+                if (out != null) Files.writeString(out, json + "\n");
+            }
+            return 0;
+        }
+    }
+}

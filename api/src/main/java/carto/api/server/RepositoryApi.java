@@ -1,0 +1,341 @@
+package carto.api.server;
+
+import carto.agents.llm.Trace;
+import carto.agents.resolve.IssueRequest;
+import carto.agents.resolve.IssueResolver;
+import carto.agents.resolve.IssueType;
+import carto.agents.resolve.Resolution;
+import carto.agents.sandbox.SandboxException;
+import carto.agents.sandbox.Worktree;
+import carto.api.Json;
+import carto.api.jobs.Job;
+import carto.api.jobs.JobQueue;
+import carto.graph.KnowledgeGraph;
+import carto.graph.RepositoryInfo;
+import carto.graph.search.CodeIndex;
+import carto.graph.tools.GraphTools;
+import carto.ingest.IngestListener;
+import carto.ingest.IngestOptions;
+import carto.ingest.IngestSummary;
+import carto.ingest.Ingestor;
+import carto.inference.lm.LanguageModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import static carto.api.server.ApiRoutes.Param.path;
+import static carto.api.server.ApiRoutes.Param.query;
+import static carto.api.server.ApiRoutes.Param.requiredQuery;
+
+/**
+ * Repositories over HTTP: add one (a local path, or a git URL that is cloned) which starts an
+ * ingest job, list, show, delete; query its graph the way the agents' tools do; and submit
+ * issues, each resolved by a job.
+ */
+final class RepositoryApi {
+    private static final Set<String> ISSUE_FIELDS = Set.of("title", "body", "comments", "type", "checks", "build_command", "test_command",
+            "regression_command", "candidates", "base_commit", "max_tokens", "command_timeout_seconds");
+    private static final Set<String> CHECKS = Set.of("reproduction", "regression", "build", "full_tests");
+
+    private final KnowledgeGraph kg;
+    private final JobQueue jobs;
+    private final Supplier<LanguageModel> model;
+    private final IssueResolver.Config resolverConfig;
+    private final Path clones;
+
+    RepositoryApi(KnowledgeGraph kg, JobQueue jobs, Supplier<LanguageModel> model, IssueResolver.Config resolverConfig, Path clones) {
+        this.kg = kg;
+        this.jobs = jobs;
+        this.model = model;
+        this.resolverConfig = resolverConfig;
+        this.clones = clones;
+    }
+
+    void register(ApiRoutes r) {
+        ApiRoutes.Param id = path("id", "repository id (GET /v1/repositories lists them)");
+        r.tag("repositories");
+        r.post("/v1/repositories", "Add a repository from a local path or a git URL (cloned); starts an ingest job.",
+                ApiRoutes.object("path:string", "url:string", "name:string"), this::add);
+        r.get("/v1/repositories", "Ingested repositories.", ctx -> {
+            ObjectNode root = Json.MAPPER.createObjectNode();
+            root.put("object", "list");
+            var data = root.putArray("data");
+            kg.graph().repositories().forEach(x -> data.add(view(x)));
+            ctx.json(root);
+        });
+        r.get("/v1/repositories/{id}", "One repository.", ctx -> ctx.json(view(repo(ctx))), id);
+        r.delete("/v1/repositories/{id}", "Remove a repository's graph and index (and its clone, when Carto cloned it).", this::delete, id);
+        r.post("/v1/repositories/{id}/issues", "Resolve an issue: returns a job whose result is a verified patch or a grounded answer.",
+                ApiRoutes.object("title:string", "body:string", "comments:string[]", "type:string", "checks:object", "build_command:string",
+                        "test_command:string", "regression_command:string", "candidates:integer", "base_commit:string", "max_tokens:integer",
+                        "command_timeout_seconds:integer"), this::issue, id);
+
+        r.tag("graph");
+        GraphTools g = kg.tools();
+        r.get("/v1/repositories/{id}/files", "Find files by base name or path fragment.",
+                ctx -> {
+                    String n = need(ctx, "name");
+                    var hits = n.contains("/") ? g.findFilesByPathFragment(repo(ctx).id(), n, limit(ctx, 50)) : g.findFilesByBasename(repo(ctx).id(), n, limit(ctx, 50));
+                    if (hits.isEmpty() && !n.contains("/")) hits = g.findFilesByPathFragment(repo(ctx).id(), n, limit(ctx, 50));
+                    list(ctx, hits);
+                }, id, requiredQuery("name", "string", "base name or path fragment"), query("limit", "integer", "at most this many"));
+        r.get("/v1/repositories/{id}/tree", "List a directory.", ctx -> list(ctx, g.listDirectory(repo(ctx).id(), opt(ctx, "path", ""))),
+                id, query("path", "string", "directory ('' for the root)"));
+        r.get("/v1/repositories/{id}/outline", "Definitions in a file with line ranges.", ctx -> list(ctx, g.outline(repo(ctx).id(), need(ctx, "path"))),
+                id, requiredQuery("path", "string", "file path"));
+        r.get("/v1/repositories/{id}/code", "Lines of a file (at most 400).", ctx -> {
+            int start = intParam(ctx, "start_line", 1);
+            ctx.json(g.readCode(repo(ctx).id(), need(ctx, "path"), start, intParam(ctx, "end_line", start + 199)));
+        }, id, requiredQuery("path", "string", "file path"), query("start_line", "integer", "first line"), query("end_line", "integer", "last line"));
+        r.get("/v1/repositories/{id}/find-code", "AST nodes containing a text.", ctx -> list(ctx,
+                g.findAstNodesContainingText(repo(ctx).id(), need(ctx, "text"), ctx.queryParam("path"), limit(ctx, 20))),
+                id, requiredQuery("text", "string", "exact text"), query("path", "string", "only in this file"), query("limit", "integer", "at most this many"));
+        r.get("/v1/repositories/{id}/find-text", "Documentation chunks containing a text.", ctx -> list(ctx,
+                g.findTextNodesContainingText(repo(ctx).id(), need(ctx, "text"), limit(ctx, 10))),
+                id, requiredQuery("text", "string", "text"), query("limit", "integer", "at most this many"));
+        r.get("/v1/repositories/{id}/definitions", "Where a symbol is defined.", ctx -> list(ctx, g.definitions(repo(ctx).id(), need(ctx, "name"), limit(ctx, 20))),
+                id, requiredQuery("name", "string", "symbol name or qualified name"), query("limit", "integer", "at most this many"));
+        r.get("/v1/repositories/{id}/callers", "Who calls a function or method.", ctx -> list(ctx, g.callers(repo(ctx).id(), need(ctx, "name"), limit(ctx, 30))),
+                id, requiredQuery("name", "string", "function or method"), query("limit", "integer", "at most this many"));
+        r.get("/v1/repositories/{id}/callees", "What a function or method calls.", ctx -> list(ctx, g.callees(repo(ctx).id(), need(ctx, "name"), limit(ctx, 30))),
+                id, requiredQuery("name", "string", "function or method"), query("limit", "integer", "at most this many"));
+        r.get("/v1/repositories/{id}/references", "Every use of a symbol.", ctx -> list(ctx, g.references(repo(ctx).id(), need(ctx, "name"), limit(ctx, 40))),
+                id, requiredQuery("name", "string", "symbol"), query("limit", "integer", "at most this many"));
+        r.get("/v1/repositories/{id}/hierarchy", "Supertypes and subtypes of a type.", ctx -> ctx.json(g.typeHierarchy(repo(ctx).id(), need(ctx, "name"), limit(ctx, 30))),
+                id, requiredQuery("name", "string", "type name"), query("limit", "integer", "at most this many"));
+        r.get("/v1/repositories/{id}/imports", "What a file imports and what imports it.", ctx -> ctx.json(g.imports(repo(ctx).id(), need(ctx, "path"))),
+                id, requiredQuery("path", "string", "file path"));
+        r.get("/v1/repositories/{id}/search", "Full-text search (BM25) over symbols, code and documentation.", ctx -> {
+            String kind = ctx.queryParam("kind");
+            CodeIndex.Kind k = null;
+            if (kind != null) {
+                try {
+                    k = CodeIndex.Kind.valueOf(kind.strip().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw ApiError.badRequest("kind must be symbol, code or text, not '" + kind + "'", "kind");
+                }
+            }
+            list(ctx, g.search(repo(ctx).id(), need(ctx, "q"), k, ctx.queryParam("language"), ctx.queryParam("path"), limit(ctx, 20)));
+        }, id, requiredQuery("q", "string", "words to search for"), query("kind", "string", "symbol, code or text"),
+                query("language", "string", "only this language"), query("path", "string", "only under this path"), query("limit", "integer", "at most this many"));
+    }
+
+    // ---- repositories -------------------------------------------------------------------------
+
+    private void add(Context ctx) {
+        JsonNode b = OpenAiApi.body(ctx);
+        for (var it = b.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!Set.of("path", "url", "name").contains(f)) throw ApiError.badRequest("unknown field '" + f + "'; a repository is given by path or url (and an optional name)", f);
+        }
+        String pathText = string(b, "path");
+        String url = string(b, "url");
+        if ((pathText == null) == (url == null)) throw ApiError.badRequest("give exactly one of 'path' (a folder on the server) or 'url' (a git URL to clone)", "path");
+        Path root;
+        if (pathText != null) {
+            root = Path.of(pathText).toAbsolutePath().normalize();
+            if (!Files.isDirectory(root)) throw ApiError.badRequest("'" + pathText + "' is not a folder on the server; give the absolute path of a repository", "path");
+        } else {
+            if (!url.matches("(?i)(https?|ssh|git|file)://\\S+|[\\w.-]+@[\\w.-]+:\\S+")) {
+                throw ApiError.badRequest("'" + url + "' is not a git URL (https://, ssh://, git://, file:// or user@host:path)", "url");
+            }
+            String name = string(b, "name");
+            String base = name != null ? name : url.replaceAll("[/]+$", "").replaceAll("\\.git$", "").replaceAll(".*[/:]", "");
+            base = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-");
+            if (base.isBlank() || base.startsWith(".")) base = "repo";
+            root = clones.resolve(base + "-" + Integer.toHexString(url.hashCode()));
+        }
+        String repoId = Ingestor.repositoryId(root);
+        final Path where = root;
+        Job job = jobs.submit("ingest", repoId, b, j -> {
+            if (url != null && !Files.isDirectory(where.resolve(".git"))) {
+                jobs.progress(j, "log", Json.MAPPER.createObjectNode().put("message", "cloning " + url));
+                Files.createDirectories(where.getParent());
+                try {
+                    Worktree.git(where.getParent(), "-c", "protocol.ext.allow=never", "clone", "--quiet", "--", url, where.toString());
+                } catch (SandboxException e) {
+                    throw new IllegalArgumentException("cannot clone " + url + ": " + e.getMessage(), e);
+                }
+            }
+            return Json.MAPPER.valueToTree(ingest(j, where));
+        });
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.putObject("repository").put("id", repoId).put("path", root.toString()).put("url", url);
+        out.set("job", Json.MAPPER.valueToTree(job.snapshot(false)));
+        ctx.status(202).json(out);
+    }
+
+    private IngestSummary ingest(Job j, Path root) throws IOException {
+        return new Ingestor(kg.graph(), kg.index()).ingest(root, IngestOptions.defaults(), new IngestListener() {
+            @Override
+            public void phase(String name, int total) {
+                if (j.cancelRequested()) throw new carto.agents.llm.Agent.Cancelled();
+                jobs.progress(j, "step", Json.MAPPER.createObjectNode().put("phase", name).put("total", total));
+            }
+        });
+    }
+
+    private void delete(Context ctx) throws IOException {
+        RepositoryInfo info = repo(ctx);
+        if (jobs.busy(info.id())) throw new ApiError(409, "repository_busy", "a job is running on " + info.id() + "; cancel it first (POST /v1/jobs/{id}/cancel)", null);
+        kg.graph().deleteRepository(info.id());
+        kg.index().deleteRepository(info.id());
+        Path p = Path.of(info.path()).toAbsolutePath().normalize();
+        if (p.startsWith(clones.toAbsolutePath().normalize()) && !p.equals(clones.toAbsolutePath().normalize())) {
+            try (var s = Files.walk(p)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+            }
+        }
+        ctx.status(204);
+    }
+
+    private RepositoryInfo repo(Context ctx) {
+        String id = ctx.pathParam("id");
+        return kg.graph().repository(id).orElseThrow(() -> new ApiError(404, "repository_not_found",
+                "there is no repository " + id + (jobs.busy(id) ? " yet: it is still being ingested; follow its job" : "; GET /v1/repositories lists them, POST adds one"), "id"));
+    }
+
+    private static ObjectNode view(RepositoryInfo r) {
+        return Json.MAPPER.valueToTree(r);
+    }
+
+    // ---- issues -------------------------------------------------------------------------------
+
+    private void issue(Context ctx) {
+        RepositoryInfo info = repo(ctx);
+        JsonNode b = OpenAiApi.body(ctx);
+        IssueRequest req = issueRequest(b);
+        if (model.get() == null) {
+            throw new ApiError(503, "model_not_loaded", "no model is loaded to resolve issues with; start carto serve with --model FILE.gguf or --remote-url URL --remote-model NAME", null);
+        }
+        Job job = jobs.submit("resolve", info.id(), b, j -> {
+            LanguageModel m = model.get();
+            if (m == null) throw new IllegalStateException("the model was unloaded before the job started");
+            // the graph follows the working copy before the agents read it (fast when nothing changed)
+            ingest(j, Path.of(info.path()));
+            RepositoryInfo fresh = kg.graph().repository(info.id()).orElse(info);
+            Trace trace = new Trace(step -> jobs.progress(j, "step", Json.MAPPER.valueToTree(step)));
+            Resolution res = new IssueResolver(m, kg.tools(), resolverConfig).resolve(fresh, req, trace, j.cancelToken());
+            jobs.progress(j, "result", Json.MAPPER.createObjectNode().put("resolved", res.resolved()));
+            ObjectNode result = Json.MAPPER.valueToTree(res);
+            result.set("trace", Json.MAPPER.valueToTree(trace.steps()));
+            return result;
+        });
+        ctx.status(202).json(job.snapshot(false));
+    }
+
+    /** The issue body, validated field by field with messages that name the field. */
+    static IssueRequest issueRequest(JsonNode b) {
+        for (var it = b.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!ISSUE_FIELDS.contains(f)) throw ApiError.badRequest("unknown field '" + f + "'; the fields are " + String.join(", ", ISSUE_FIELDS.stream().sorted().toList()), f);
+        }
+        String title = string(b, "title");
+        String body = string(b, "body");
+        if ((title == null || title.isBlank()) && (body == null || body.isBlank())) throw ApiError.badRequest("an issue needs a 'title' or a 'body'", "title");
+        List<String> comments = new ArrayList<>();
+        JsonNode c = b.get("comments");
+        if (c != null && !c.isNull()) {
+            if (!c.isArray()) throw ApiError.badRequest("'comments' must be an array of strings", "comments");
+            for (JsonNode x : c) {
+                if (!x.isTextual()) throw ApiError.badRequest("'comments' must be an array of strings", "comments");
+                comments.add(x.asText());
+            }
+        }
+        IssueType type;
+        try {
+            type = IssueType.parse(string(b, "type"));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage(), "type");
+        }
+        IssueRequest.Checks checks = IssueRequest.Checks.DEFAULT;
+        JsonNode ch = b.get("checks");
+        if (ch != null && !ch.isNull()) {
+            if (ch.isArray()) {
+                List<String> names = new ArrayList<>();
+                for (JsonNode x : ch) names.add(x.asText());
+                for (String n : names) if (!CHECKS.contains(n)) throw ApiError.badRequest("unknown check '" + n + "'; the checks are reproduction, regression, build, full_tests", "checks");
+                checks = new IssueRequest.Checks(names.contains("reproduction"), names.contains("regression"), names.contains("build"), names.contains("full_tests"));
+            } else if (ch.isObject()) {
+                for (var it = ch.fieldNames(); it.hasNext(); ) {
+                    String n = it.next();
+                    if (!CHECKS.contains(n)) throw ApiError.badRequest("unknown check '" + n + "'; the checks are reproduction, regression, build, full_tests", "checks");
+                    if (!ch.get(n).isBoolean()) throw ApiError.badRequest("checks." + n + " must be true or false", "checks");
+                }
+                checks = new IssueRequest.Checks(ch.path("reproduction").asBoolean(true), ch.path("regression").asBoolean(true),
+                        ch.path("build").asBoolean(false), ch.path("full_tests").asBoolean(false));
+            } else throw ApiError.badRequest("'checks' must be an object like {\"build\": true} or an array of check names", "checks");
+        }
+        int candidates = integer(b, "candidates", 3, 1, 10);
+        int maxTokens = integer(b, "max_tokens", 200_000, 1000, 10_000_000);
+        int timeout = integer(b, "command_timeout_seconds", 600, 1, 3600);
+        try {
+            return new IssueRequest(title, body, comments, type, checks, string(b, "build_command"), string(b, "test_command"), string(b, "regression_command"),
+                    candidates, string(b, "base_commit"), maxTokens, Duration.ofSeconds(timeout));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage(), null);
+        }
+    }
+
+    // ---- parameters ---------------------------------------------------------------------------
+
+    private static String string(JsonNode b, String f) {
+        JsonNode n = b.get(f);
+        if (n == null || n.isNull()) return null;
+        if (!n.isTextual()) throw ApiError.badRequest("'" + f + "' must be a string", f);
+        return n.asText();
+    }
+
+    private static int integer(JsonNode b, String f, int def, int min, int max) {
+        JsonNode n = b.get(f);
+        if (n == null || n.isNull()) return def;
+        if (!n.isIntegralNumber()) throw ApiError.badRequest("'" + f + "' must be an integer", f);
+        int v = n.asInt();
+        if (v < min || v > max) throw ApiError.badRequest("'" + f + "' must be between " + min + " and " + max + ", got " + v, f);
+        return v;
+    }
+
+    private static String need(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) throw ApiError.badRequest("the query parameter '" + name + "' is required", name);
+        return v;
+    }
+
+    private static String opt(Context ctx, String name, String def) {
+        String v = ctx.queryParam(name);
+        return v == null ? def : v;
+    }
+
+    private static int intParam(Context ctx, String name, int def) {
+        String v = ctx.queryParam(name);
+        if (v == null || v.isBlank()) return def;
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("the query parameter '" + name + "' must be an integer, not '" + v + "'", name);
+        }
+    }
+
+    private static int limit(Context ctx, int def) {
+        int l = intParam(ctx, "limit", def);
+        if (l < 1 || l > GraphTools.MAX_RESULTS) throw ApiError.badRequest("limit must be between 1 and " + GraphTools.MAX_RESULTS, "limit");
+        return l;
+    }
+
+    private static void list(Context ctx, List<?> items) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("object", "list");
+        root.set("data", Json.MAPPER.valueToTree(items));
+        ctx.json(root);
+    }
+}
