@@ -27,7 +27,26 @@ public final class ScriptedModel implements LanguageModel {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Map<String, List<String>> script = new LinkedHashMap<>();
     private final List<String> seen = new ArrayList<>();
+    private final List<List<ChatMessage>> conversations = new ArrayList<>();
     private volatile long delayMillis;
+    private boolean nativeTools;
+    private int contextLength = 32768;
+
+    /** Replies' tool calls come back as native (structured) calls, as from an OpenAI-compatible server. */
+    public ScriptedModel nativeTools() {
+        this.nativeTools = true;
+        return this;
+    }
+
+    public ScriptedModel contextLength(int tokens) {
+        this.contextLength = tokens;
+        return this;
+    }
+
+    /** Every conversation the model was given, in order. */
+    public synchronized List<List<ChatMessage>> conversations() {
+        return List.copyOf(conversations);
+    }
 
     /** Adds the replies for the phase whose system or first user message contains {@code marker}. */
     public ScriptedModel on(String marker, String... replies) {
@@ -62,7 +81,7 @@ public final class ScriptedModel implements LanguageModel {
 
     @Override
     public int contextLength() {
-        return 32768;
+        return contextLength;
     }
 
     @Override
@@ -77,7 +96,7 @@ public final class ScriptedModel implements LanguageModel {
 
     @Override
     public boolean supportsNativeTools() {
-        return false;
+        return nativeTools;
     }
 
     @Override
@@ -109,7 +128,21 @@ public final class ScriptedModel implements LanguageModel {
                 break;
             }
         }
+        synchronized (this) {
+            conversations.add(List.copyOf(messages));
+        }
         int prompt = messages.stream().mapToInt(m -> countTokens(m.content())).sum();
+        if (nativeTools) {
+            var parsed = carto.agents.llm.TextToolProtocol.parse(reply, tools.stream().map(ToolSpec::name).toList());
+            if (!parsed.calls().isEmpty()) {
+                List<carto.inference.lm.ToolCall> calls = new ArrayList<>();
+                for (int i = 0; i < parsed.calls().size(); i++) {
+                    var c = parsed.calls().get(i);
+                    calls.add(new carto.inference.lm.ToolCall("call_" + conversations.size() + "_" + i, c.name(), c.argumentsJson()));
+                }
+                return new Completion("", FinishReason.TOOL_CALLS, prompt, countTokens(reply), Duration.ofMillis(delayMillis), calls);
+            }
+        }
         return new Completion(reply, FinishReason.STOP, prompt, countTokens(reply), Duration.ofMillis(delayMillis), List.of());
     }
 

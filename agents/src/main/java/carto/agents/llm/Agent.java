@@ -87,7 +87,7 @@ public final class Agent {
         msgs.add(ChatMessage.user(user));
         long t0 = System.currentTimeMillis();
         Completion c = call(phase, msgs, List.of());
-        trace.add(phase, "model", "answer", c.text(), null, null, null, false, c.promptTokens(), c.completionTokens(), System.currentTimeMillis() - t0);
+        trace.model(phase, "answer", render(msgs, 0), c.text(), c.promptTokens(), c.completionTokens(), System.currentTimeMillis() - t0);
         checkStop();
         return c.text();
     }
@@ -134,7 +134,7 @@ public final class Agent {
         List<ChatMessage> msgs = new ArrayList<>();
         msgs.add(ChatMessage.system(sys));
         msgs.add(ChatMessage.user(user));
-        int malformed = 0, nudges = 0;
+        int malformed = 0, nudges = 0, shown = 0;
         String lastText = "";
         for (int step = 1; step <= maxSteps; step++) {
             checkStop();
@@ -153,7 +153,8 @@ public final class Agent {
             }
             checkStop();
             lastText = c.text();
-            trace.add(phase, "model", "turn " + step, c.text(), null, null, null, false, c.promptTokens(), c.completionTokens(), System.currentTimeMillis() - t0);
+            trace.model(phase, "turn " + step, render(msgs, shown), c.text(), c.promptTokens(), c.completionTokens(), System.currentTimeMillis() - t0);
+            shown = msgs.size() + 1; // the answer is recorded as this step's text
             List<ToolCall> calls = new ArrayList<>(c.toolCalls());
             TextToolProtocol.Parsed parsed = null;
             if (calls.isEmpty()) {
@@ -199,6 +200,16 @@ public final class Agent {
             }
         }
         return new Outcome(lastText, null, "no result after " + maxSteps + " steps", maxSteps);
+    }
+
+    /** The messages from {@code from} on, as the trace shows a prompt. */
+    private static String render(List<ChatMessage> msgs, int from) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = Math.min(from, msgs.size()); i < msgs.size(); i++) {
+            ChatMessage m = msgs.get(i);
+            sb.append('[').append(m.role().name().toLowerCase(java.util.Locale.ROOT)).append("] ").append(m.content() == null ? "" : m.content()).append('\n');
+        }
+        return sb.toString();
     }
 
     private void checkStop() {

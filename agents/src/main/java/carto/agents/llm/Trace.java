@@ -10,8 +10,12 @@ import java.util.function.Consumer;
  * clients as it grows.
  */
 public final class Trace {
-    /** One step. {@code kind}: phase, model, tool, check, note, error. Text fields are truncated for storage. */
-    public record Step(int index, long timeMillis, String phase, String kind, String title, String text, String tool, String arguments,
+    /**
+     * One step. {@code kind}: phase, model, tool, check, note, error. For a model turn, {@code prompt} is what the model was
+     * given since its previous turn (the whole conversation on the first) and {@code text} its answer. Text fields are
+     * truncated for storage.
+     */
+    public record Step(int index, long timeMillis, String phase, String kind, String title, String prompt, String text, String tool, String arguments,
                        String result, boolean error, int promptTokens, int completionTokens, long durationMillis) {}
 
     private static final int MAX_TEXT = 16_000;
@@ -23,9 +27,19 @@ public final class Trace {
         this.listener = listener == null ? s -> { } : listener;
     }
 
-    public synchronized Step add(String phase, String kind, String title, String text, String tool, String arguments, String result,
-                                 boolean error, int promptTokens, int completionTokens, long durationMillis) {
-        Step s = new Step(steps.size(), System.currentTimeMillis(), phase, kind, title, cut(text), tool, cut(arguments), cut(result), error,
+    public Step add(String phase, String kind, String title, String text, String tool, String arguments, String result,
+                    boolean error, int promptTokens, int completionTokens, long durationMillis) {
+        return add(phase, kind, title, null, text, tool, arguments, result, error, promptTokens, completionTokens, durationMillis);
+    }
+
+    /** A model turn: the prompt it was given, its answer, tokens and time. */
+    public Step model(String phase, String title, String prompt, String answer, int promptTokens, int completionTokens, long durationMillis) {
+        return add(phase, "model", title, prompt, answer, null, null, null, false, promptTokens, completionTokens, durationMillis);
+    }
+
+    private synchronized Step add(String phase, String kind, String title, String prompt, String text, String tool, String arguments, String result,
+                                  boolean error, int promptTokens, int completionTokens, long durationMillis) {
+        Step s = new Step(steps.size(), System.currentTimeMillis(), phase, kind, title, cut(prompt), cut(text), tool, cut(arguments), cut(result), error,
                 promptTokens, completionTokens, durationMillis);
         steps.add(s);
         this.promptTokens += promptTokens;

@@ -120,9 +120,13 @@ public final class CartoServer implements AutoCloseable {
             sessionApi.register(r);
             if (repoApi != null) repoApi.register(r);
             if (jobApi != null) jobApi.register(r);
-            cfg.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) ->
-                    error(ctx, e.getStatus(), e.getStatus() == 413 ? "request_too_large" : "http_error",
-                            e.getStatus() == 413 ? "the request body is larger than the limit of " + o.maxRequestBytes() + " bytes" : e.getMessage(), null));
+            cfg.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
+                switch (e.getStatus()) {
+                    case 404 -> error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path() + " (GET /openapi.json lists them)", null);
+                    case 413 -> error(ctx, 413, "request_too_large", "the request body is larger than the limit of " + o.maxRequestBytes() + " bytes", null);
+                    default -> error(ctx, e.getStatus(), "http_error", e.getMessage(), null);
+                }
+            });
             cfg.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status, e.type, e.getMessage(), e.param));
             cfg.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, "invalid_request_error", e.getMessage(), null));
             cfg.routes.exception(ContextOverflowException.class, (e, ctx) -> error(ctx, 400, "context_length_exceeded", e.getMessage(), null));
@@ -145,7 +149,7 @@ public final class CartoServer implements AutoCloseable {
             cfg.routes.error(404, ctx -> {
                 String body = ctx.result();
                 if (body == null || !body.startsWith("{")) { // Javalin's plain-text "not found", not one of our JSON errors
-                    error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path(), null);
+                    error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path() + " (GET /openapi.json lists them)", null);
                 }
             });
         });
