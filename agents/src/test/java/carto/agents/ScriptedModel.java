@@ -30,6 +30,13 @@ public final class ScriptedModel implements LanguageModel {
     private final List<List<ChatMessage>> conversations = new ArrayList<>();
     private volatile long delayMillis;
     private boolean nativeTools;
+    private java.util.function.Function<List<ChatMessage>, String> fallback;
+
+    /** Answers turns no marker matches (e.g. a summary per prompt). */
+    public ScriptedModel otherwise(java.util.function.Function<List<ChatMessage>, String> answer) {
+        this.fallback = answer;
+        return this;
+    }
     private int contextLength = 32768;
 
     /** Replies' tool calls come back as native (structured) calls, as from an OpenAI-compatible server. */
@@ -108,7 +115,7 @@ public final class ScriptedModel implements LanguageModel {
     public Completion chat(List<ChatMessage> messages, List<ToolSpec> tools, GenerationOptions options, TokenSink sink, CancelToken cancel) {
         String head = messages.stream().filter(m -> m.role() != ChatMessage.Role.ASSISTANT).limit(2).map(ChatMessage::content).reduce("", String::concat);
         int turn = (int) messages.stream().filter(m -> m.role() == ChatMessage.Role.ASSISTANT).count();
-        String reply = "I do not know.";
+        String reply = fallback != null ? fallback.apply(messages) : "I do not know.";
         for (var e : script.entrySet()) {
             if (head.contains(e.getKey())) {
                 List<String> r = e.getValue();

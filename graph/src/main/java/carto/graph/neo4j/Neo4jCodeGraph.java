@@ -190,7 +190,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
 
     @Override
     public void deleteRepository(String id) {
-        for (String label : List.of("AstNode", "TextNode", "File")) {
+        for (String label : List.of("Summary", "AstNode", "TextNode", "File")) {
             long deleted;
             do {
                 deleted = write("deleting repository " + id, tx -> tx.run(

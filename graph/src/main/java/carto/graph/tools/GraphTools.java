@@ -385,6 +385,63 @@ public final class GraphTools {
                 n.get("kind").asString(null), n.get("startLine").asInt(), n.get("endLine").asInt());
     }
 
+    // ---- architecture ----
+
+    /** A dependency between two files: how many imports or code references (calls, references, extends) go from one to the other, and one example line. */
+    public record FileDependency(String from, String to, int imports, int references, int exampleLine) {}
+
+    /** File-to-file dependencies inside the repository, from the IMPORTS edges and the semantic edges between code in different files. */
+    public List<FileDependency> fileDependencies(String repoId) {
+        Map<String, int[]> m = new java.util.LinkedHashMap<>();
+        for (Record r : query("reading imports", """
+                MATCH (a:File {repoId: $repo})-[:IMPORTS]->(b:File {repoId: $repo}) WHERE a <> b
+                RETURN a.relativePath AS a, b.relativePath AS b
+                """, Map.of("repo", repoId))) {
+            m.computeIfAbsent(r.get("a").asString() + "\n" + r.get("b").asString(), k -> new int[3])[0]++;
+        }
+        for (Record r : query("reading code references", """
+                MATCH (x:AstNode {repoId: $repo})-[e:CALLS|REFERENCES|EXTENDS|IMPLEMENTS]->(y:AstNode {repoId: $repo})
+                WHERE x.path <> y.path
+                RETURN x.path AS a, y.path AS b, count(e) AS c, min(e.line) AS line
+                """, Map.of("repo", repoId))) {
+            int[] v = m.computeIfAbsent(r.get("a").asString() + "\n" + r.get("b").asString(), k -> new int[3]);
+            v[1] += r.get("c").asInt();
+            if (v[2] == 0) v[2] = r.get("line").asInt(0);
+        }
+        List<FileDependency> out = new ArrayList<>();
+        m.forEach((k, v) -> {
+            String[] ab = k.split("\n", 2);
+            out.add(new FileDependency(ab[0], ab[1], v[0], v[1], v[2]));
+        });
+        return out;
+    }
+
+    /** The symbols the rest of the repository uses most (incoming calls, references and inheritance from other files). */
+    public List<Map.Entry<Symbol, Integer>> mostUsed(String repoId, java.util.Collection<String> kinds, int limit) {
+        List<Map.Entry<Symbol, Integer>> out = new ArrayList<>();
+        for (Record r : query("finding key symbols", """
+                MATCH (d:AstNode {repoId: $repo})<-[e:CALLS|REFERENCES|EXTENDS|IMPLEMENTS]-(x:AstNode {repoId: $repo})
+                WHERE d.kind IN $kinds AND x.path <> d.path
+                RETURN d, count(e) AS uses ORDER BY uses DESC, d.path, d.startLine LIMIT $limit
+                """, Map.of("repo", repoId, "kinds", List.copyOf(kinds), "limit", bound(limit)))) {
+            out.add(Map.entry(symbol(r.get("d")), r.get("uses").asInt()));
+        }
+        return out;
+    }
+
+    /** Every file of the repository that was read (skipped files left out), with its language. */
+    public List<FileHit> codeFiles(String repoId) {
+        return query("listing files", """
+                MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' AND f.skipReason IS NULL
+                RETURN f ORDER BY f.relativePath
+                """, Map.of("repo", repoId)).stream().map(r -> file(r.get("f"))).toList();
+    }
+
+    /** Content hashes of the repository's files, by path. */
+    public Map<String, String> fileHashes(String repoId) {
+        return graph.fileHashes(repoId);
+    }
+
     // ---- full text ----
 
     public List<CodeIndex.Hit> search(String repoId, String query, CodeIndex.Kind kind, String language, String pathPrefix, int limit) {

@@ -1,0 +1,191 @@
+package carto.agents.summary;
+
+import carto.agents.sandbox.BuildTool;
+import carto.graph.GraphException;
+import carto.graph.RepositoryInfo;
+import carto.graph.tools.GraphTools;
+import carto.graph.tools.SummaryStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The overview a newcomer reads: purpose, architecture (modules and their dependencies counted
+ * from the graph's import and call edges), key types and entry points, how to build and test —
+ * each statement linked to files and line ranges.
+ */
+public final class RepositoryOverview {
+    /** A part of the repository: a directory at the depth where the code splits, or the root's own files. */
+    public record Module(String name, List<String> files) {}
+
+    /** Edges from one module to another: imports, code references, and one example. */
+    public record Dependency(String from, String to, int imports, int references, String exampleFrom, int exampleLine, String exampleTo) {}
+
+    private static final List<String> BUILD_FILES = List.of("pom.xml", "build.gradle", "build.gradle.kts", "settings.gradle", "package.json", "Cargo.toml",
+            "go.mod", "pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", "Makefile", "CMakeLists.txt", "tox.ini");
+
+    private RepositoryOverview() {}
+
+    /** Modules: top-level directories, or one level deeper while all code sits in a single directory (src/, lib/...). */
+    public static List<Module> modules(List<String> files) {
+        for (int depth = 1; depth <= 3; depth++) {
+            Map<String, List<String>> m = new TreeMap<>();
+            for (String f : files) m.computeIfAbsent(moduleOf(f, depth), k -> new ArrayList<>()).add(f);
+            boolean single = m.size() == 1 && !m.containsKey("(root)");
+            if (!single || depth == 3) return m.entrySet().stream().map(e -> new Module(e.getKey(), List.copyOf(e.getValue()))).toList();
+        }
+        return List.of();
+    }
+
+    static String moduleOf(String path, int depth) {
+        String[] parts = path.split("/");
+        if (parts.length == 1) return "(root)";
+        int d = Math.min(depth, parts.length - 1);
+        return String.join("/", java.util.Arrays.copyOf(parts, d));
+    }
+
+    /** Module-to-module dependencies from the graph's file dependencies. */
+    public static List<Dependency> dependencies(GraphTools graph, String repoId, List<Module> modules) {
+        Map<String, String> moduleOfFile = new java.util.HashMap<>();
+        for (Module m : modules) for (String f : m.files()) moduleOfFile.put(f, m.name());
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        Map<String, GraphTools.FileDependency> example = new LinkedHashMap<>();
+        for (GraphTools.FileDependency d : graph.fileDependencies(repoId)) {
+            String a = moduleOfFile.get(d.from()), b = moduleOfFile.get(d.to());
+            if (a == null || b == null || a.equals(b)) continue;
+            String key = a + "\n" + b;
+            int[] c = counts.computeIfAbsent(key, k -> new int[2]);
+            c[0] += d.imports();
+            c[1] += d.references();
+            example.putIfAbsent(key, d);
+        }
+        List<Dependency> out = new ArrayList<>();
+        counts.forEach((k, c) -> {
+            String[] ab = k.split("\n");
+            var ex = example.get(k);
+            out.add(new Dependency(ab[0], ab[1], c[0], c[1], ex.from(), ex.exampleLine(), ex.to()));
+        });
+        out.sort((x, y) -> Integer.compare(y.imports() + y.references(), x.imports() + x.references()));
+        return out;
+    }
+
+    /** The dependencies as prompt text. */
+    static String moduleDependencyText(GraphTools graph, String repoId) {
+        try {
+            List<Module> mods = modules(graph.codeFiles(repoId).stream().filter(f -> f.language() != null && isCode(f.language())
+                    && !Summarizer.generatedOrVendored(f.path())).map(GraphTools.FileHit::path).toList());
+            StringBuilder sb = new StringBuilder();
+            for (Dependency d : dependencies(graph, repoId, mods)) {
+                sb.append(d.from()).append(" -> ").append(d.to()).append(" (").append(d.imports()).append(" imports, ").append(d.references())
+                        .append(" calls/references)\n");
+            }
+            return sb.toString();
+        } catch (GraphException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The overview as Markdown; {@code summaries} by key (as the summarizer stores them). */
+    public static String markdown(GraphTools graph, RepositoryInfo repo, Map<String, SummaryStore.Stored> summaries) {
+        String id = repo.id();
+        StringBuilder md = new StringBuilder();
+        md.append("# ").append(repo.name()).append("\n\n");
+        md.append("_Generated by Carto from the knowledge graph").append(repo.commit() != null ? " at commit `" + repo.commit().substring(0, Math.min(12, repo.commit().length())) + "`" : "")
+                .append(summaries.get("repository") != null ? ", summaries by " + summaries.get("repository").model() : "").append("._\n\n");
+
+        md.append("## Purpose\n\n");
+        SummaryStore.Stored root = summaries.get("repository");
+        md.append(root != null ? root.text() : "(no repository summary yet: run carto summarize with scope repository)").append("\n\n");
+        for (String r : List.of("README.md", "README.rst", "README.txt", "README")) {
+            var f = graph.findFile(id, r);
+            if (f.isPresent()) {
+                md.append("Source: ").append(link(r, 1, Math.min(f.get().lines(), 40))).append(" and the summaries below.\n\n");
+                break;
+            }
+        }
+
+        List<String> files = graph.codeFiles(id).stream().filter(f -> f.language() != null && isCode(f.language()) && !Summarizer.generatedOrVendored(f.path()))
+                .map(GraphTools.FileHit::path).toList();
+        List<Module> modules = modules(files);
+        md.append("## Architecture\n\n");
+        md.append("| module | files | what it is |\n|---|---|---|\n");
+        for (Module m : modules) {
+            SummaryStore.Stored s = m.name().equals("(root)") ? null : summaries.get("dir:" + m.name());
+            String target = m.name().equals("(root)") ? m.files().getFirst() : m.name();
+            md.append("| [`").append(m.name()).append("`](").append(target).append(") | ").append(m.files().size()).append(" | ")
+                    .append(s != null ? s.text().replace('\n', ' ').replace("|", "\\|") : "").append(" |\n");
+        }
+        md.append('\n');
+        List<Dependency> deps = dependencies(graph, id, modules);
+        md.append("### Dependencies between modules\n\nCounted from the graph's `IMPORTS` edges and the `CALLS`/`REFERENCES`/`EXTENDS`/`IMPLEMENTS` edges between files.\n\n");
+        if (deps.isEmpty()) md.append("No module depends on another in the graph.\n");
+        for (Dependency d : deps) {
+            md.append("- `").append(d.from()).append("` → `").append(d.to()).append("`: ").append(d.imports()).append(" import").append(d.imports() == 1 ? "" : "s")
+                    .append(", ").append(d.references()).append(" call").append(d.references() == 1 ? "" : "s").append("/reference").append(d.references() == 1 ? "" : "s")
+                    .append(" (e.g. ").append(d.exampleLine() > 0 ? link(d.exampleFrom(), d.exampleLine(), d.exampleLine()) : link(d.exampleFrom(), 0, 0))
+                    .append(" → ").append(link(d.exampleTo(), 0, 0)).append(")\n");
+        }
+        md.append('\n');
+
+        md.append("## Key types and functions\n\n");
+        var key = graph.mostUsed(id, Summarizer.TYPE_KINDS, 8);
+        if (key.size() < 3) {
+            List<Map.Entry<GraphTools.Symbol, Integer>> more = new ArrayList<>(key);
+            more.addAll(graph.mostUsed(id, Summarizer.FUNCTION_KINDS, 8 - key.size()));
+            key = more;
+        }
+        if (key.isEmpty()) md.append("No symbol is used across files in the graph.\n");
+        for (var e : key) {
+            GraphTools.Symbol s = e.getKey();
+            SummaryStore.Stored sum = summaries.get("sym:" + s.path() + "#" + s.name() + "@" + s.startLine());
+            md.append("- `").append(s.qualifiedName() != null ? s.qualifiedName() : s.name()).append("` (").append(s.kind()).append(") — ")
+                    .append(link(s.path(), s.startLine(), s.endLine())).append(", used ").append(e.getValue()).append(" time").append(e.getValue() == 1 ? "" : "s")
+                    .append(" from other files").append(sum != null ? ". " + sum.text().replace('\n', ' ') : "").append('\n');
+        }
+        md.append('\n');
+
+        md.append("## Entry points\n\n");
+        List<String> entries = new ArrayList<>();
+        for (var d : graph.definitions(id, "main", 10)) entries.add("- `" + d.name() + "` in " + link(d.path(), d.startLine(), d.endLine()));
+        for (var f : files) {
+            String base = f.substring(f.lastIndexOf('/') + 1);
+            if (Set.of("__main__.py", "main.go", "main.rs", "cli.py", "index.js", "server.js", "app.py", "manage.py").contains(base)) {
+                String line = "- " + link(f, 0, 0);
+                if (entries.stream().noneMatch(x -> x.contains("(" + f + "#") || x.contains("(" + f + ")"))) entries.add(line);
+            }
+        }
+        if (entries.isEmpty()) md.append("No `main` function or conventional entry file was found.\n");
+        entries.forEach(e -> md.append(e).append('\n'));
+        md.append('\n');
+
+        md.append("## Build and test\n\n");
+        Path dir = Path.of(repo.path());
+        BuildTool tool = Files.isDirectory(dir) ? BuildTool.detect(dir) : new BuildTool("unknown", null, null, null);
+        List<String> present = BUILD_FILES.stream().filter(b -> graph.findFile(id, b).isPresent()).toList();
+        if (!present.isEmpty()) md.append("Build files: ").append(String.join(", ", present.stream().map(b -> link(b, 0, 0)).toList())).append(".\n\n");
+        if (tool.name().equals("unknown")) md.append("No build tool was recognized.\n");
+        else {
+            md.append("- build tool: ").append(tool.name()).append('\n');
+            if (tool.buildCommand() != null) md.append("- build: `").append(tool.buildCommand()).append("`\n");
+            if (tool.testCommand() != null) md.append("- tests: `").append(tool.testCommand()).append("`\n");
+        }
+        return md.toString();
+    }
+
+    static boolean isCode(String language) {
+        var l = carto.ingest.lang.Language.byId(language);
+        return l != null && l.isCode();
+    }
+
+    static String link(String path, int start, int end) {
+        if (start <= 0) return "[" + path + "](" + path + ")";
+        String label = path + ":" + start + (end > start ? "-" + end : "");
+        return "[" + label + "](" + path + "#L" + start + (end > start ? "-L" + end : "") + ")";
+    }
+}
