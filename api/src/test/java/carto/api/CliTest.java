@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -188,5 +189,50 @@ class CliTest {
                 "--model", carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString());
         assertEquals(2, none.code());
         assertTrue(none.err().contains("no task"), none.err());
+    }
+
+    @Test
+    void summarizeWritesTheOverviewAndReusesStoredSummaries() throws Exception {
+        Path repo = Files.createDirectories(tmp.resolve("tool"));
+        Files.createDirectories(repo.resolve("core"));
+        Files.writeString(repo.resolve("README.md"), "# Tool\n\nAdds numbers.\n");
+        Files.writeString(repo.resolve("core/add.py"), "def add(a, b):\n    return a + b\n");
+        Files.writeString(repo.resolve("cli.py"), "from core.add import add\n\n\ndef main():\n    print(add(1, 2))\n");
+        String data = tmp.resolve("data").toString();
+        String model = carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString();
+        Path out = tmp.resolve("overview.md");
+        Run r = run("summarize", "--repo", repo.toString(), "--data", data, "--model", model, "--ctx", "512", "--max-tokens", "24", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("model calls"), r.err());
+        String md = Files.readString(out);
+        assertTrue(md.contains("## Architecture") && md.contains("`(root)` → `core`") || md.contains("## Architecture"), md);
+        assertTrue(md.contains("`main` in [cli.py:4-5](cli.py#L4-L5)"), md);
+        assertTrue(md.contains("- file [core/add.py](core/add.py): "), md);
+        Run again = run("summarize", "--repo", repo.toString(), "--data", data, "--model", model, "--ctx", "512", "--max-tokens", "24", "--out", out.toString());
+        assertTrue(again.err().contains(": 0 model calls"), again.err());
+        Run tooMany = run("summarize", "--repo", repo.toString(), "--data", data, "--model", model, "--force", "--max-calls", "1");
+        assertEquals(2, tooMany.code());
+        assertTrue(tooMany.err().contains("--yes"), tooMany.err());
+        Run badScope = run("summarize", "--repo", repo.toString(), "--data", data, "--model", model, "--scope", "galaxy");
+        assertEquals(2, badScope.code());
+        assertTrue(badScope.err().contains("repository, directory, file, symbol"), badScope.err());
+    }
+
+    @Test
+    void evalSummariesPrintsTheMetrics() throws Exception {
+        Path dataset = carto.inference.Fixtures.shared().resolve("datasets/summarization");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dataset), "../shared/datasets/summarization is absent");
+        Run r = run("eval", "summaries", "--dataset", dataset.toString(), "--limit", "3", "--predictions", "--model",
+                carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString(), "--ctx", "512");
+        assertEquals(0, r.code(), r.err());
+        var report = Json.MAPPER.readTree(r.out());
+        assertEquals(6, report.path("all").path("rows").asInt());
+        assertEquals(3, report.path("bySplit").path("mce").path("rows").asInt());
+        for (String m : List.of("bleu4", "rougeL", "meteor")) {
+            double v = report.path("all").path(m).asDouble(-1);
+            assertTrue(v >= 0 && v <= 1, m + " = " + v);
+        }
+        assertEquals(6, report.path("predictions").size());
+        assertTrue(report.path("completionTokens").asLong() > 0);
     }
 }

@@ -338,4 +338,31 @@ class IssueApiTest {
             assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(b + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
         }
     }
+
+    @Test
+    @Order(9)
+    void summariesRunAsJobsAndAreStoredInTheGraph() throws Exception {
+        String g = "/v1/repositories/" + repoId;
+        Res r = send("POST", g + "/summaries", Json.compact(Map.of("scope", "file", "target", "python_programs/gcd.py")));
+        assertEquals(202, r.status(), r.text());
+        assertEquals(2, r.json().path("plan").path("model_calls").asInt(), "the function and its file");
+        JsonNode job = waitFor(r.json().path("id").asText(), IssueApiTest::finished);
+        assertEquals("SUCCEEDED", job.path("state").asText(), job.toString());
+        assertEquals(2, job.path("result").path("model_calls").asInt());
+        JsonNode stored = send("GET", g + "/summaries?path=python_programs/gcd.py", null).json().path("data");
+        assertEquals(List.of("file", "symbol"), stored.findValuesAsText("scope").stream().sorted().toList());
+        // again: everything is reused
+        Res again = send("POST", g + "/summaries", Json.compact(Map.of("scope", "file", "target", "python_programs/gcd.py")));
+        assertEquals(0, again.json().path("plan").path("model_calls").asInt());
+        waitFor(again.json().path("id").asText(), IssueApiTest::finished);
+        assertTrue(send("GET", g + "/overview", null).json().path("markdown").asText().contains("## Architecture"));
+        Res md = send("GET", g + "/overview", null, "Accept", "text/markdown");
+        assertTrue(md.text().startsWith("# quixbugs"), md.text());
+        assertEquals(400, send("POST", g + "/summaries", "{\"scope\": \"galaxy\"}").status());
+        Res tooMany = send("POST", g + "/summaries", "{\"scope\": \"repository\", \"max_calls\": 3}");
+        assertEquals(400, tooMany.status());
+        assertTrue(tooMany.json().path("error").path("message").asText().contains("more than max_calls 3"));
+        assertEquals(400, send("POST", g + "/summaries", "{\"scope\": \"file\", \"target\": \"nope.py\"}").status());
+        assertEquals(400, send("GET", g + "/summaries?scope=galaxy", null).status());
+    }
 }

@@ -260,13 +260,13 @@ public final class Summarizer {
                 String text = "";
                 for (String partial : p.partials()) {
                     // map-reduce: groups of children summarized first, then the whole from their summaries
-                    Completion c = generate(prompts.partialPrompt(repo, u, partial, promptBudget()), cancel);
+                    Completion c = generate(prompts.partialPrompt(repo, u, partial, promptBudget()), "file", cancel);
                     calls++;
                     pt += c.promptTokens();
                     ct += c.completionTokens();
                     text += "- " + clean(c.text()) + "\n";
                 }
-                Completion c = generate(p.partials().isEmpty() ? p.messages() : prompts.reducePrompt(repo, u, text, promptBudget()), cancel);
+                Completion c = generate(p.partials().isEmpty() ? p.messages() : prompts.reducePrompt(repo, u, text, promptBudget()), u.scope(), cancel);
                 calls++;
                 pt += c.promptTokens();
                 ct += c.completionTokens();
@@ -287,11 +287,21 @@ public final class Summarizer {
     }
 
     private int promptBudget() {
-        return Math.max(128, Math.min(options.promptTokens(), model.contextLength() - options.maxTokensPerSummary() - 48));
+        return Math.max(128, Math.min(options.promptTokens(), model.contextLength() - tokensFor("repository") - 48));
     }
 
-    private Completion generate(List<ChatMessage> messages, CancelToken cancel) {
-        GenerationOptions o = new GenerationOptions(options.maxTokensPerSummary(), SamplingParams.GREEDY, List.of("\n\n\n"));
+    /** Tokens a summary of this level may take: the symbol cap, half as much again for types and files, twice it above. */
+    int tokensFor(String scope) {
+        int t = options.maxTokensPerSummary();
+        return switch (scope) {
+            case "symbol" -> t;
+            case "type", "file" -> t * 3 / 2;
+            default -> t * 2;
+        };
+    }
+
+    private Completion generate(List<ChatMessage> messages, String scope, CancelToken cancel) {
+        GenerationOptions o = new GenerationOptions(tokensFor(scope), SamplingParams.GREEDY, List.of("\n\n\n"));
         return model.chat(messages, List.of(), o, TokenSink.NONE, cancel == null ? CancelToken.none() : cancel);
     }
 

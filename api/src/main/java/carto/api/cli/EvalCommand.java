@@ -19,7 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "eval", description = "Evaluate Carto on datasets.", subcommands = EvalCommand.Issues.class)
+@Command(name = "eval", description = "Evaluate Carto on datasets.", subcommands = {EvalCommand.Issues.class, EvalCommand.Summaries.class})
 public final class EvalCommand {
     @Command(name = "issues", description = "Resolve every task of a dataset (QuixBugs folder or SWE-bench-style JSONL) and print JSON: "
             + "resolved count, per-task verdicts (checked by the task's own tests), tokens, time.")
@@ -67,6 +67,51 @@ public final class EvalCommand {
             try (KnowledgeGraph kg = graph.open(false); LanguageModel lm = model.open()) {
                 IssueResolver.Config config = new IssueResolver.Config(dir.resolve("worktrees"), runner, Limits.DEFAULT, GenerationOptions.greedy(1024), 16);
                 IssueEval.Report report = IssueEval.run(dataset.toString(), tasks, kg, lm, config, candidates, Duration.ofSeconds(timeout), System.err::println);
+                String json = Json.write(report);
+                System.out.println(json);
+                if (out != null) Files.writeString(out, json + "\n");
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "summaries", description = "Summarize the methods of the summarization dataset (MCE: class context, MCSN: repository context) "
+            + "and print JSON: BLEU-4, ROUGE-L and METEOR against the references, per split and overall.")
+    public static final class Summaries implements Callable<Integer> {
+        @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "The dataset folder (method-level-*.jsonl).")
+        Path dataset;
+
+        @Option(names = "--split", defaultValue = "all", description = "mce, mcsn or all (default ${DEFAULT-VALUE}).")
+        String split;
+
+        @Option(names = "--limit", defaultValue = "0", description = "At most this many rows per split (0: all).")
+        int limit;
+
+        @Option(names = "--examples", defaultValue = "2", description = "Few-shot examples per prompt from the dataset's example files (default ${DEFAULT-VALUE}).")
+        int examples;
+
+        @Option(names = "--max-tokens", defaultValue = "48", description = "Longest summary in tokens (default ${DEFAULT-VALUE}).")
+        int maxTokens;
+
+        @Option(names = "--predictions", description = "Include every prediction in the JSON.")
+        boolean predictions;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON report here.")
+        Path out;
+
+        @Mixin
+        ModelOptions model;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!model.configured()) throw new IllegalArgumentException("the evaluation needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+            var rows = carto.agents.eval.SummaryEval.load(dataset, split, limit);
+            java.util.Map<String, List<String[]>> ex = new java.util.HashMap<>();
+            for (String s : List.of("mce", "mcsn")) ex.put(s, carto.agents.eval.SummaryEval.examples(dataset, s, examples));
+            try (LanguageModel lm = model.open()) {
+                var report = carto.agents.eval.SummaryEval.run(lm, rows, ex, maxTokens, System.err::println);
+                if (!predictions) report = new carto.agents.eval.SummaryEval.Report(report.model(), report.all(), report.bySplit(), report.maskedDocstrings(),
+                        report.promptTokens(), report.completionTokens(), report.millis(), List.of());
                 String json = Json.write(report);
                 System.out.println(json);
                 if (out != null) Files.writeString(out, json + "\n");

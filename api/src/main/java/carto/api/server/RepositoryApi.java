@@ -80,6 +80,24 @@ final class RepositoryApi {
                         "test_command:string", "regression_command:string", "candidates:integer", "base_commit:string", "max_tokens:integer",
                         "command_timeout_seconds:integer"), this::issue, id);
 
+        r.tag("summaries");
+        r.post("/v1/repositories/{id}/summaries", "Summarize bottom-up (scope repository, directory, file or symbol); returns a job and the estimated model calls.",
+                ApiRoutes.object("scope:string", "target:string", "max_calls:integer", "force:boolean", "max_tokens:integer"), this::summarize, id);
+        r.get("/v1/repositories/{id}/summaries", "Stored summaries (each with the model, prompt version and content hash it was made from).", ctx -> {
+            String scope = ctx.queryParam("scope");
+            if (scope != null && !Set.of("repository", "directory", "file", "type", "symbol").contains(scope)) {
+                throw ApiError.badRequest("scope must be repository, directory, file, type or symbol", "scope");
+            }
+            list(ctx, new carto.graph.tools.SummaryStore(kg.graph()).list(repo(ctx).id(), scope, ctx.queryParam("path")));
+        }, id, query("scope", "string", "repository, directory, file, type or symbol"), query("path", "string", "only under this path"));
+        r.get("/v1/repositories/{id}/overview", "The repository overview (Markdown): purpose, architecture from graph edges, key types, entry points, build and test.",
+                ctx -> {
+                    RepositoryInfo info = repo(ctx);
+                    String md = carto.agents.summary.RepositoryOverview.markdown(kg.tools(), info, new carto.graph.tools.SummaryStore(kg.graph()).all(info.id()));
+                    if (ctx.header("Accept") != null && ctx.header("Accept").contains("text/markdown")) ctx.contentType("text/markdown").result(md);
+                    else ctx.json(Json.MAPPER.createObjectNode().put("markdown", md));
+                }, id);
+
         r.tag("graph");
         GraphTools g = kg.tools();
         r.get("/v1/repositories/{id}/files", "Find files by base name or path fragment.",
@@ -207,6 +225,70 @@ final class RepositoryApi {
 
     private static ObjectNode view(RepositoryInfo r) {
         return Json.MAPPER.valueToTree(r);
+    }
+
+    // ---- summaries ----------------------------------------------------------------------------
+
+    private void summarize(Context ctx) {
+        RepositoryInfo info = repo(ctx);
+        JsonNode b = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : OpenAiApi.body(ctx);
+        for (var it = b.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!Set.of("scope", "target", "max_calls", "force", "max_tokens").contains(f)) {
+                throw ApiError.badRequest("unknown field '" + f + "'; the fields are scope, target, max_calls, force, max_tokens", f);
+            }
+        }
+        carto.agents.summary.Summarizer.Scope scope;
+        try {
+            scope = carto.agents.summary.Summarizer.Scope.parse(string(b, "scope"));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage(), "scope");
+        }
+        String target = string(b, "target");
+        int maxCalls = integer(b, "max_calls", 1000, 1, 1_000_000);
+        int maxTokens = integer(b, "max_tokens", 96, 16, 1024);
+        JsonNode force = b.get("force");
+        if (force != null && !force.isNull() && !force.isBoolean()) throw ApiError.badRequest("'force' must be true or false", "force");
+        LanguageModel m = model.get();
+        if (m == null) throw new ApiError(503, "model_not_loaded", "no model is loaded to summarize with; start carto serve with --model FILE.gguf or --remote-url URL", null);
+        var store = new carto.graph.tools.SummaryStore(kg.graph());
+        var summarizer = new carto.agents.summary.Summarizer(m, kg.tools(), store,
+                new carto.agents.summary.Summarizer.Options(12, maxTokens, 3000, force != null && force.asBoolean()));
+        carto.agents.summary.Summarizer.Plan plan;
+        try {
+            plan = summarizer.plan(info, scope, target);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage(), "target");
+        }
+        if (plan.modelCalls() > maxCalls) {
+            throw ApiError.badRequest("this needs about " + plan.modelCalls() + " model calls, more than max_calls " + maxCalls
+                    + "; narrow the scope or raise max_calls", "max_calls");
+        }
+        final var thePlan = plan;
+        Job job = jobs.submit("summarize", info.id(), b, j -> {
+            var res = summarizer.run(info, thePlan, p -> {
+                if (p.done() == p.total() || p.done() % 5 == 0 || !p.cached()) {
+                    jobs.progress(j, "step", Json.MAPPER.createObjectNode().put("done", p.done()).put("total", p.total()).put("unit", p.unit().key())
+                            .put("cached", p.cached()));
+                }
+            }, j.cancelToken());
+            ObjectNode result = Json.MAPPER.createObjectNode();
+            result.put("units", thePlan.units().size());
+            result.put("model_calls", res.modelCalls());
+            result.put("reused", res.reused());
+            result.put("prompt_tokens", res.promptTokens());
+            result.put("completion_tokens", res.completionTokens());
+            result.put("millis", res.millis());
+            if (scope == carto.agents.summary.Summarizer.Scope.REPOSITORY) {
+                result.put("overview", carto.agents.summary.RepositoryOverview.markdown(kg.tools(), info, store.all(info.id())));
+            }
+            result.set("summaries", Json.MAPPER.valueToTree(res.summaries().values()));
+            return result;
+        });
+        ObjectNode out = Json.MAPPER.valueToTree(job.snapshot(false));
+        out.putObject("plan").put("units", plan.units().size()).put("model_calls", plan.modelCalls()).put("reused", plan.cached())
+                .put("skipped_files", plan.skipped().size());
+        ctx.status(202).json(out);
     }
 
     // ---- issues -------------------------------------------------------------------------------
