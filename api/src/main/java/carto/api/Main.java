@@ -5,6 +5,7 @@ import carto.api.cli.CompleteCommand;
 import carto.api.cli.EvalCommand;
 import carto.api.cli.ResolveCommand;
 import carto.api.cli.SummarizeCommand;
+import carto.api.cli.TranslateCommand;
 import carto.api.cli.GenerateCommand;
 import carto.api.cli.IngestCommand;
 import carto.api.cli.ModelCommand;
@@ -19,7 +20,7 @@ import java.util.Arrays;
 /** The {@code carto} command line. */
 @Command(name = "carto", mixinStandardHelpOptions = true, version = "carto 0.1.0",
         description = "Code intelligence on the JVM: knowledge graphs of repositories, local LLM inference, agents.",
-        subcommands = {ServeCommand.class, IngestCommand.class, QueryCommand.class, GenerateCommand.class, CompleteCommand.class, ResolveCommand.class, SummarizeCommand.class, EvalCommand.class, ModelCommand.class, BenchCommand.class,
+        subcommands = {ServeCommand.class, IngestCommand.class, QueryCommand.class, GenerateCommand.class, CompleteCommand.class, ResolveCommand.class, SummarizeCommand.class, TranslateCommand.class, EvalCommand.class, ModelCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     @Option(names = {"-v", "--verbose"}, description = "Log what every component does (to stderr).", scope = CommandLine.ScopeType.INHERIT)

@@ -19,7 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "eval", description = "Evaluate Carto on datasets.", subcommands = {EvalCommand.Issues.class, EvalCommand.Summaries.class})
+@Command(name = "eval", description = "Evaluate Carto on datasets.", subcommands = {EvalCommand.Issues.class, EvalCommand.Summaries.class, EvalCommand.Translate.class})
 public final class EvalCommand {
     @Command(name = "issues", description = "Resolve every task of a dataset (QuixBugs folder or SWE-bench-style JSONL) and print JSON: "
             + "resolved count, per-task verdicts (checked by the task's own tests), tokens, time.")
@@ -116,6 +116,43 @@ public final class EvalCommand {
                 System.out.println(json);
                 if (out != null) Files.writeString(out, json + "\n");
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "translate", description = "Translate the programs of a dataset (SACTOR layout) and print JSON: programs translated end to end, "
+            + "per-pass unit success rates, attempts, unsafe counts, tokens and time.")
+    public static final class Translate implements Callable<Integer> {
+        @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "A SACTOR dataset folder (tasks.jsonl) or a folder of programs.")
+        Path dataset;
+
+        @Option(names = "--filter", paramLabel = "TEXT", description = "Only programs whose name contains this.")
+        String filter;
+
+        @Option(names = "--limit", defaultValue = "0", description = "At most this many programs (0: all).")
+        int limit;
+
+        @Option(names = "--attempts", defaultValue = "6", description = "Attempts per unit and pass (default ${DEFAULT-VALUE}).")
+        int attempts;
+
+        @Option(names = "--parallel", defaultValue = "2", description = "Programs at once (default ${DEFAULT-VALUE}).")
+        int parallel;
+
+        @Option(names = "--work", paramLabel = "DIR", description = "Output folder (default: a new temporary folder).")
+        Path work;
+
+        @Option(names = "--allow-unsandboxed", description = "Build and run without bubblewrap when it is missing.")
+        boolean allowUnsandboxed;
+
+        @Mixin
+        ModelOptions model;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!model.configured()) throw new IllegalArgumentException("the evaluation needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+            Path out = work != null ? work : Files.createTempDirectory("carto-eval-translate");
+            var r = TranslateCommand.run(dataset, null, null, filter, limit, out, attempts, true, parallel, 60, allowUnsandboxed, model);
+            System.out.println(Json.write(TranslateCommand.withoutCode(r)));
             return 0;
         }
     }

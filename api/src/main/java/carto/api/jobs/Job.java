@@ -102,6 +102,13 @@ public final class Job {
         return e;
     }
 
+    /** Back to the queue after an interruption: the error and finish time are cleared, the events kept. */
+    synchronized void requeue() {
+        this.error = null;
+        this.finishedAt = null;
+        setState(State.QUEUED, null, null);
+    }
+
     synchronized void setState(State s, JsonNode result, String error) {
         this.state = s;
         if (s == State.RUNNING) startedAt = Instant.now();

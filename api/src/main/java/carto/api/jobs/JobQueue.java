@@ -55,7 +55,12 @@ public final class JobQueue implements AutoCloseable {
 
     /** Queues work for {@code repository} (the key that serializes jobs on one working copy). */
     public Job submit(String kind, String repository, JsonNode request, Work work) {
-        Job job = new Job(UUID.randomUUID().toString(), kind, repository, request);
+        return submitWithId(UUID.randomUUID().toString(), kind, repository, request, work);
+    }
+
+    /** As {@link #submit}, with the id chosen by the caller (it names the job's output folder). */
+    public Job submitWithId(String id, String kind, String repository, JsonNode request, Work work) {
+        Job job = new Job(id, kind, repository, request);
         jobs.put(job.id(), job);
         pendingWork.put(job.id(), work);
         job.emit("state", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("state", "queued"));
@@ -108,6 +113,21 @@ public final class JobQueue implements AutoCloseable {
                 if (next != null) start(next);
             }
         }
+    }
+
+    /** Runs an interrupted job again under its own id (its work picks up from what it saved); false when the job is not interrupted. */
+    public boolean resume(String id, Work work) {
+        Job job = jobs.get(id);
+        if (job == null || job.state() != Job.State.INTERRUPTED) return false;
+        job.requeue();
+        job.emit("log", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("message", "resumed after a restart"));
+        pendingWork.put(id, work);
+        store.save(job);
+        synchronized (this) {
+            if (running.containsKey(job.repository())) waiting.computeIfAbsent(job.repository(), k -> new ArrayDeque<>()).add(job);
+            else start(job);
+        }
+        return true;
     }
 
     /** Emits a progress event and saves the job at most once a second (state changes are always saved). */

@@ -81,6 +81,7 @@ public final class CartoServer implements AutoCloseable {
                 new carto.agents.resolve.IssueResolver.Config(o.dataDir().resolve("worktrees"), new carto.agents.sandbox.CommandRunner(o.allowUnsandboxed()),
                         carto.agents.sandbox.Limits.DEFAULT, carto.inference.lm.GenerationOptions.greedy(1024), 16), o.dataDir().resolve("repos"));
         JobApi jobApi = jobs == null ? null : new JobApi(jobs);
+        TranslationApi translationApi = jobs == null ? null : new TranslationApi(jobs, () -> this.model, o.dataDir().resolve("translations"), o.allowUnsandboxed());
         String apiKey = o.apiKey() == null || o.apiKey().isBlank() ? null : o.apiKey();
         OpenAiApi openAi = new OpenAiApi(() -> this.model);
         SessionApi sessionApi = new SessionApi(this::sessions, () -> graph == null ? null : new SessionApi.Repositories() {
@@ -120,6 +121,7 @@ public final class CartoServer implements AutoCloseable {
             sessionApi.register(r);
             if (repoApi != null) repoApi.register(r);
             if (jobApi != null) jobApi.register(r);
+            if (translationApi != null) translationApi.register(r);
             cfg.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
                     case 404 -> error(ctx, 404, "not_found", "no endpoint " + ctx.method() + " " + ctx.path() + " (GET /openapi.json lists them)", null);
@@ -153,6 +155,8 @@ public final class CartoServer implements AutoCloseable {
                 }
             });
         });
+        // translation jobs a restart interrupted carry on from their saved state
+        if (translationApi != null) translationApi.resumeInterrupted();
     }
 
     static boolean isLoopback(String host) {

@@ -1,0 +1,157 @@
+package carto.translate;
+
+import carto.agents.sandbox.CommandResult;
+import carto.agents.sandbox.CommandRunner;
+import carto.agents.sandbox.Limits;
+import carto.agents.sandbox.SandboxException;
+import carto.translate.analysis.CProgram;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Verifies translated functions by linking them back into the C program: their bodies are
+ * deleted from the C source (prototypes kept, {@code static} dropped, globals they use made
+ * linkable), the Rust is built as a static library with {@code cargo build --offline} (std only),
+ * linked with gcc, and the program's own tests run — all inside the sandbox.
+ */
+public final class FfiHarness {
+    /** The outcome: whether it passed, where it failed (compile, link, test, timeout), the log, and the failing test. */
+    public record Verification(boolean passed, String stage, String log, String failure) {}
+
+    static final String PRELUDE = """
+            #![allow(non_snake_case, non_camel_case_types, non_upper_case_globals, unused_imports, unused_mut, unused_variables, dead_code,
+                     unused_parens, unused_assignments, unused_unsafe, clippy::all)]
+            use std::os::raw::{c_char, c_double, c_float, c_int, c_long, c_longlong, c_short, c_uint, c_ulong, c_ulonglong, c_ushort, c_void};
+            """;
+
+    private final CommandRunner runner;
+    private final Limits buildLimits;
+    private final Duration testTimeout;
+
+    public FfiHarness(CommandRunner runner, Limits buildLimits, Duration testTimeout) {
+        this.runner = runner;
+        this.buildLimits = buildLimits;
+        this.testTimeout = testTimeout;
+    }
+
+    /** Checks that gcc and cargo can run here (inside the sandbox), with the fix when they cannot. */
+    public void requireToolchains(Path work) {
+        try {
+            Files.createDirectories(work);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (String[] tool : List.of(new String[]{"gcc", "gcc (Debian/Ubuntu: apt-get install gcc)"},
+                new String[]{"cargo", "cargo and rustc (https://rustup.rs, or apt-get install cargo)"})) {
+            CommandResult r = runner.run("command -v " + tool[0] + " >/dev/null && " + tool[0] + " --version", work, buildLimits.withTimeout(Duration.ofSeconds(60)));
+            if (!r.ok()) throw new SandboxException(tool[0] + " is not available to build translations; install " + tool[1] + " and try again");
+        }
+    }
+
+    /** The C source with these functions' bodies removed (prototypes kept) and stdout unbuffered so C and Rust output interleave correctly. */
+    public static String cShell(CProgram program, Set<String> translated) {
+        String src = program.source();
+        List<CProgram.Item> cut = program.functions().stream().filter(f -> translated.contains(f.name()))
+                .sorted(Comparator.comparingInt(CProgram.Item::startByte).reversed()).toList();
+        Set<String> globalsUsed = new LinkedHashSet<>();
+        for (CProgram.Item f : cut) globalsUsed.addAll(f.uses());
+        // byte offsets: replaced from the end so earlier offsets stay valid
+        String result = src;
+        for (CProgram.Item f : cut) {
+            String proto = f.name().equals("main") ? "" : f.signature().replaceAll("\\bstatic\\s+", "").replaceAll("\\binline\\s+", "") + ";";
+            result = replaceBytes(result, f.startByte(), f.endByte(), proto);
+        }
+        for (CProgram.Item g : program.globals().stream().sorted(Comparator.comparingInt(CProgram.Item::startByte).reversed()).toList()) {
+            if (g.isStatic() && globalsUsed.contains(g.name())) {
+                result = replaceBytes(result, g.startByte(), g.endByte(), g.text().replaceFirst("^\\s*static\\s+", ""));
+            }
+        }
+        String unbuffer = "#include <stdio.h>\n__attribute__((constructor)) static void carto_unbuffered_stdout(void) { setvbuf(stdout, NULL, _IONBF, 0); }\n";
+        return unbuffer + result;
+    }
+
+    private static String replaceBytes(String s, int start, int end, String with) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return new String(b, 0, start, java.nio.charset.StandardCharsets.UTF_8) + with + new String(b, end, b.length - end, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The crate's lib.rs: the prelude, the units' {@code use} lines once, then their code in order. */
+    public static String libRs(Map<String, String> units) {
+        Set<String> uses = new LinkedHashSet<>();
+        StringBuilder body = new StringBuilder();
+        for (var e : units.entrySet()) {
+            body.append("// ---- ").append(e.getKey()).append(" ----\n");
+            for (String line : e.getValue().split("\n", -1)) {
+                String t = line.strip();
+                if (t.startsWith("#![")) continue;
+                if (t.startsWith("use ") && t.endsWith(";") && !line.startsWith(" ")) {
+                    if (!PRELUDE.contains(t)) uses.add(t);
+                    continue;
+                }
+                body.append(line).append('\n');
+            }
+        }
+        return PRELUDE + String.join("\n", uses) + (uses.isEmpty() ? "" : "\n") + "\n" + body;
+    }
+
+    /** Builds the crate, links it into the C shell and runs the tests; {@code dir} is the program's work folder (the cargo target is shared within it). */
+    public Verification verify(CProgram program, Map<String, String> units, Set<String> translated, ProgramTests tests, Path dir) {
+        try {
+            Path crate = dir.resolve("crate");
+            Files.createDirectories(crate.resolve("src"));
+            Files.writeString(crate.resolve("Cargo.toml"), """
+                    [package]
+                    name = "translated"
+                    version = "0.1.0"
+                    edition = "2021"
+
+                    [lib]
+                    crate-type = ["staticlib", "rlib"]
+                    path = "src/lib.rs"
+
+                    [profile.release]
+                    debug = false
+                    incremental = true
+                    """);
+            Files.writeString(crate.resolve("src/lib.rs"), libRs(units));
+            Files.writeString(dir.resolve("program.c"), cShell(program, translated));
+            Files.createDirectories(dir.resolve("tests"));
+            for (int i = 0; i < tests.cases().size(); i++) {
+                String in = tests.stdinFile(i);
+                if (in != null) Files.writeString(dir.resolve("tests/in" + i + ".txt"), in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the verification files under " + dir + ": " + e.getMessage(), e);
+        }
+        CommandResult build = runner.run("cargo build --offline --release --quiet --manifest-path crate/Cargo.toml 2>&1 | head -c 20000; test ${PIPESTATUS[0]} -eq 0",
+                dir, buildLimits);
+        if (!build.ok()) return new Verification(false, build.timedOut() ? "timeout" : "compile", build.output(), "the Rust code does not compile");
+        CommandResult link = runner.run("gcc -O0 -w program.c -o prog crate/target/release/libtranslated.a -lm -lpthread -ldl", dir, buildLimits);
+        if (!link.ok()) return new Verification(false, "link", link.output(), "linking the Rust library into the C program failed");
+        Limits testLimits = buildLimits.withTimeout(testTimeout);
+        List<String> log = new ArrayList<>();
+        for (int i = 0; i < tests.cases().size(); i++) {
+            CommandResult r = runner.run(tests.command("./prog", i), dir, testLimits);
+            if (r.timedOut()) return new Verification(false, "timeout", r.summary(), "test " + i + " timed out after " + testTimeout.toSeconds() + " s");
+            String problem = tests.check(i, r.exitCode(), r.output());
+            if (problem != null) return new Verification(false, "test", r.summary(), problem);
+            log.add("test " + i + " passed");
+        }
+        return new Verification(true, "test", String.join("\n", log), null);
+    }
+
+    /** Runs the original C program's tests, so a task whose own tests fail is reported, not blamed on the translation. */
+    public Verification verifyOriginal(CProgram program, ProgramTests tests, Path dir) {
+        return verify(program, Map.of(), Set.of(), tests, dir);
+    }
+}
