@@ -223,4 +223,29 @@ class TranslatorTest {
             assertNull(twice.rust());
         }
     }
+
+    @Test
+    void aBatchTranslatesProgramsInParallelAndReports() throws Exception {
+        String small = "#include <stdio.h>\nint twice(int x) { return 2 * x; }\nint main(int argc, char **argv) { printf(\"%d\\n\", twice(argc)); return 0; }\n";
+        ProgramTests t = new ProgramTests(ProgramTests.Feed.ARGS, List.of(new ProgramTests.Case("", null, "2")));
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        ScriptedModel m = new ScriptedModel().contextLength(16384).otherwise(msgs -> {
+            threads.add(Thread.currentThread().getName());
+            String[] u = RustFor.unitOf(msgs);
+            return u[0].equals("twice") ? RustFor.fenced("#[no_mangle]\npub extern \"C\" fn twice(x: c_int) -> c_int { 2 * x }\n")
+                    : RustFor.fenced("extern \"C\" { fn printf(fmt: *const c_char, ...) -> c_int; }\n#[no_mangle]\n"
+                    + "pub extern \"C\" fn main(argc: c_int, _argv: *const *const c_char) -> c_int {\n"
+                    + "    unsafe { printf(b\"%d\\n\\0\".as_ptr() as *const c_char, twice(argc)); }\n    0\n}\n");
+        });
+        var programs = List.of(new TranslationBatch.Program("one", small, t), new TranslationBatch.Program("two", small, t));
+        TranslationBatch.Report r = TranslationBatch.run(programs, m, HARNESS, new Translator.Options(2, false, 512), tmp, 2, s -> { }, CancelToken.none());
+        assertEquals(2, r.translated());
+        assertEquals(1.0, r.unidiomaticUnitRate());
+        assertTrue(new java.util.HashSet<>(threads).size() >= 2, "two programs ran at once: " + threads);
+        assertTrue(Files.readString(tmp.resolve("report.md")).contains("2 of 2 programs translated"));
+        // a second run reads the finished programs back instead of translating them again
+        int calls = m.conversations().size();
+        TranslationBatch.run(programs, m, HARNESS, new Translator.Options(2, false, 512), tmp, 2, s -> { }, CancelToken.none());
+        assertEquals(calls, m.conversations().size());
+    }
 }
