@@ -100,6 +100,13 @@ public final class CartoServer implements AutoCloseable {
             cfg.jetty.host = host;
             cfg.jetty.port = port;
             cfg.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+            if (CartoServer.class.getResource("/carto-ui/index.html") != null) {
+                cfg.staticFiles.add(sf -> {
+                    sf.hostedPath = "/";
+                    sf.directory = "/carto-ui";
+                    sf.location = io.javalin.http.staticfiles.Location.CLASSPATH;
+                });
+            }
             cfg.http.maxRequestSize = o.maxRequestBytes();
             cfg.routes.before(ctx -> {
                 long len = ctx.contentLength();
@@ -117,6 +124,9 @@ public final class CartoServer implements AutoCloseable {
             r.tag("general");
             r.get("/health", "Liveness, the graph in use and the loaded model.", this::health);
             r.get("/openapi.json", "This document.", ctx -> ctx.json(routes[0].openApi("0.1.0", apiKey != null)));
+            r.tag("models");
+            r.post("/v1/models/load", "Load another model: a local GGUF file (path, context_length) or a remote OpenAI-compatible endpoint (remote_url, remote_model, api_key).",
+                    ApiRoutes.object("path:string", "context_length:integer", "remote_url:string", "remote_model:string", "api_key:string"), this::loadModel);
             openAi.register(r);
             sessionApi.register(r);
             if (repoApi != null) repoApi.register(r);
@@ -158,6 +168,40 @@ public final class CartoServer implements AutoCloseable {
         // translation jobs a restart interrupted carry on from their saved state
         if (translationApi != null) translationApi.resumeInterrupted();
     }
+
+    /** POST /v1/models/load: the new model replaces the old one (completion sessions of the old one are closed). */
+    private void loadModel(Context ctx) {
+        com.fasterxml.jackson.databind.JsonNode b = OpenAiApi.body(ctx);
+        String path = b.path("path").asText(null), url = b.path("remote_url").asText(null);
+        if ((path == null || path.isBlank()) == (url == null || url.isBlank())) {
+            throw ApiError.badRequest("give either 'path' (a GGUF file on the server) or 'remote_url' with 'remote_model'", "path");
+        }
+        LanguageModel next;
+        if (path != null && !path.isBlank()) {
+            java.nio.file.Path file = java.nio.file.Path.of(path);
+            if (!java.nio.file.Files.isRegularFile(file)) throw ApiError.badRequest("there is no file " + path + " on the server", "path");
+            int ctxLen = b.path("context_length").asInt(4096);
+            next = LocalLanguageModel.load(file, Math.max(1, Runtime.getRuntime().availableProcessors()), ctxLen);
+        } else {
+            String name = b.path("remote_model").asText(null);
+            if (name == null || name.isBlank()) throw ApiError.badRequest("'remote_url' needs 'remote_model' (the model id on that server)", "remote_model");
+            java.net.URI uri;
+            try {
+                uri = java.net.URI.create(url);
+                if (uri.getScheme() == null || !uri.getScheme().startsWith("http")) throw new IllegalArgumentException();
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("'" + url + "' is not an http(s) URL", "remote_url");
+            }
+            next = new carto.inference.lm.OpenAiCompatibleModel(new carto.inference.lm.OpenAiCompatibleModel.Config(uri, b.path("api_key").asText(null), name,
+                    java.time.Duration.ofSeconds(300), 3, Math.max(b.path("context_length").asInt(4096), 4096), true));
+        }
+        LanguageModel old = this.model;
+        setModel(next);
+        if (old != null && old != next && closeReplacedModels) old.close();
+        ctx.json(Map.of("model", next.name(), "context_length", next.contextLength(), "fim", next.supportsFim()));
+    }
+
+    private volatile boolean closeReplacedModels = true;
 
     static boolean isLoopback(String host) {
         return host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");

@@ -80,6 +80,18 @@ final class RepositoryApi {
                         "test_command:string", "regression_command:string", "candidates:integer", "base_commit:string", "max_tokens:integer",
                         "command_timeout_seconds:integer"), this::issue, id);
 
+        r.get("/v1/repositories/{id}/file", "A whole file of the repository as it is on disk now (for the editor).", ctx -> {
+            RepositoryInfo info = repo(ctx);
+            String path = need(ctx, "path");
+            var hit = kg.tools().findFile(info.id(), path).orElseThrow(() -> new ApiError(404, "file_not_found", "there is no file " + path + " in " + info.name(), "path"));
+            ObjectNode out = Json.MAPPER.createObjectNode();
+            out.put("path", hit.path());
+            out.put("language", hit.language());
+            out.put("text", kg.tools().fileContent(info.id(), hit.path()));
+            ctx.json(out);
+        }, id, requiredQuery("path", "string", "file path"));
+        r.post("/v1/jobs/{id}/apply", "Apply a resolved issue's patch to the repository's working copy (git apply; refused when it does not apply cleanly).", null,
+                this::applyPatch, ApiRoutes.Param.path("id", "a finished issue-resolution job"));
         r.tag("summaries");
         r.post("/v1/repositories/{id}/summaries", "Summarize bottom-up (scope repository, directory, file or symbol); returns a job and the estimated model calls.",
                 ApiRoutes.object("scope:string", "target:string", "max_calls:integer", "force:boolean", "max_tokens:integer"), this::summarize, id);
@@ -225,6 +237,32 @@ final class RepositoryApi {
 
     private static ObjectNode view(RepositoryInfo r) {
         return Json.MAPPER.valueToTree(r);
+    }
+
+    private void applyPatch(Context ctx) throws IOException {
+        String jobId = ctx.pathParam("id");
+        Job job = jobs.get(jobId).orElseThrow(() -> new ApiError(404, "job_not_found", "there is no job " + jobId, "id"));
+        var snap = job.snapshot(false);
+        if (!job.kind().equals("resolve") || snap.result() == null) throw new ApiError(409, "no_patch", "job " + jobId + " is not a finished issue resolution", "id");
+        String diff = snap.result().path("diff").asText("");
+        if (diff.isBlank()) throw new ApiError(409, "no_patch", "job " + jobId + " produced no patch", "id");
+        RepositoryInfo info = kg.graph().repository(job.repository()).orElseThrow(() -> new ApiError(404, "repository_not_found", "the job's repository is gone", null));
+        Path repoDir = Path.of(info.path());
+        Path patch = Files.createTempFile("carto-apply", ".diff");
+        try {
+            Files.writeString(patch, diff.endsWith("\n") ? diff : diff + "\n");
+            try {
+                Worktree.git(repoDir, "apply", "--check", patch.toString());
+            } catch (SandboxException e) {
+                throw new ApiError(409, "patch_conflict", "the patch does not apply to the working copy any more (" + e.getMessage().lines().findFirst().orElse("")
+                        + "); resolve the issue again on the current code", null);
+            }
+            Worktree.git(repoDir, "apply", patch.toString());
+        } finally {
+            Files.deleteIfExists(patch);
+        }
+        ingest(job, repoDir);
+        ctx.json(Json.MAPPER.createObjectNode().put("applied", true).put("repository", info.id()));
     }
 
     // ---- summaries ----------------------------------------------------------------------------
