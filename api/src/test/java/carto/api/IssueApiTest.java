@@ -365,4 +365,35 @@ class IssueApiTest {
         assertEquals(400, send("POST", g + "/summaries", "{\"scope\": \"file\", \"target\": \"nope.py\"}").status());
         assertEquals(400, send("GET", g + "/summaries?scope=galaxy", null).status());
     }
+
+    @Test
+    @Order(10)
+    void aResolvedPatchIsAppliedToTheWorkingCopyOnRequest() throws Exception {
+        String g = "/v1/repositories/" + repoId;
+        Res file = send("GET", g + "/file?path=python_programs/gcd.py", null);
+        assertTrue(file.json().path("text").asText().contains("return gcd(a % b, b)"));
+        assertEquals("python", file.json().path("language").asText());
+        assertEquals(404, send("GET", g + "/file?path=nope.py", null).status());
+        Res applied = send("POST", "/v1/jobs/" + finishedJob + "/apply", null);
+        assertEquals(200, applied.status(), applied.text());
+        assertTrue(Files.readString(quix.resolve("python_programs/gcd.py")).contains("return gcd(b, a % b)"));
+        assertTrue(send("GET", g + "/file?path=python_programs/gcd.py", null).json().path("text").asText().contains("return gcd(b, a % b)"));
+        Res again = send("POST", "/v1/jobs/" + finishedJob + "/apply", null);
+        assertEquals(409, again.status());
+        assertTrue(again.json().path("error").path("message").asText().contains("does not apply"), again.text());
+    }
+
+    @Test
+    @Order(11)
+    void theModelCanBeSwitched() throws Exception {
+        Res bad = send("POST", "/v1/models/load", "{\"path\": \"/no/such/model.gguf\"}");
+        assertEquals(400, bad.status());
+        assertTrue(bad.json().path("error").path("message").asText().contains("no file"));
+        assertEquals(400, send("POST", "/v1/models/load", "{\"remote_url\": \"http://localhost:1/v1\"}").status());
+        Res ok = send("POST", "/v1/models/load", Json.compact(Map.of("path", carto.inference.Fixtures.fixture("models/stories260K-f32.gguf").toString(),
+                "context_length", 256)));
+        assertEquals(200, ok.status(), ok.text());
+        assertEquals(256, send("GET", "/v1/models", null).json().path("data").get(0).path("context_length").asInt());
+        server.setModel(QuixBugsScripts.pythonCorrect());
+    }
 }
