@@ -72,6 +72,11 @@ try {
     await page.waitForFunction(() => window.cartoGraph && window.cartoGraph.nodes().length > 2, null, { timeout: 30000 });
     await shot("graph-explorer");
   } else if (phase === "issue") {
+    // the repository picker offers every ingested repository: choose the one added before
+    await page.waitForSelector("#repo option", { state: "attached" });
+    const value = await page.$eval("#repo", (sel, name) => [...sel.options].find(o => o.textContent.startsWith(name + " "))?.value, process.env.REPO_NAME || "shapes");
+    if (!value) fail("the repository is not in the picker");
+    await page.selectOption("#repo", value);
     await page.waitForSelector('#tree .node[data-path="geometry.py"]');
     await page.click('#side-tabs button[data-tab="issues"]');
     await page.fill("#issue-title", "Square.area is wrong");

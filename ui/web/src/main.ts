@@ -246,8 +246,11 @@ async function loadRepositories(select?: string) {
     const list = await api("GET", "/v1/repositories");
     for (const r of list.data) sel.append(el("option", { value: r.id }, `${r.name} (${r.files} files)`));
     if (!list.data.length) { sel.append(el("option", { value: "" }, "no repository: Add…")); repo = null; return; }
-    repo = select ?? (list.data.some((r: any) => r.id === repo) ? repo : list.data[0].id);
+    const remembered = localStorage.getItem("carto.repo");
+    const known = (id: string | null) => id != null && list.data.some((r: any) => r.id === id);
+    repo = select ?? (known(repo) ? repo : known(remembered) ? remembered : list.data[0].id);
     sel.value = repo!;
+    localStorage.setItem("carto.repo", repo!);
     await loadTree();
   } catch (e) {
     showError($("tree"), e);
@@ -738,7 +741,13 @@ function watchIngest(jobId: string, repoId: string) {
 
 function wire() {
   setupTabs();
-  $<HTMLSelectElement>("repo").addEventListener("change", async e => { repo = (e.target as HTMLSelectElement).value; currentPath = null; await loadTree(); void renderTab(); });
+  $<HTMLSelectElement>("repo").addEventListener("change", async e => {
+    repo = (e.target as HTMLSelectElement).value;
+    localStorage.setItem("carto.repo", repo);
+    currentPath = null;
+    await loadTree();
+    void renderTab();
+  });
   $("add-repo").addEventListener("click", addRepositoryDialog);
   $("model-button").addEventListener("click", () => { activeTab = "models"; void renderTab(); });
   const search = $<HTMLInputElement>("search");

@@ -30,7 +30,7 @@ public final class FfiHarness {
 
     static final String PRELUDE = """
             #![allow(non_snake_case, non_camel_case_types, non_upper_case_globals, unused_imports, unused_mut, unused_variables, dead_code,
-                     unused_parens, unused_assignments, unused_unsafe, clippy::all)]
+                     unused_parens, unused_assignments, unused_unsafe)]
             use std::os::raw::{c_char, c_double, c_float, c_int, c_long, c_longlong, c_short, c_uint, c_ulong, c_ulonglong, c_ushort, c_void};
             """;
 
@@ -76,8 +76,10 @@ public final class FfiHarness {
                 result = replaceBytes(result, g.startByte(), g.endByte(), g.text().replaceFirst("^\\s*static\\s+", ""));
             }
         }
-        String unbuffer = "#include <stdio.h>\n__attribute__((constructor)) static void carto_unbuffered_stdout(void) { setvbuf(stdout, NULL, _IONBF, 0); }\n";
-        return unbuffer + result;
+        // a preprocessed source declares stdio itself (including it again would redefine its types): the hook goes after it
+        boolean expanded = !src.contains("#include") && src.contains("setvbuf");
+        String hook = "__attribute__((constructor)) static void carto_unbuffered_stdout(void) { setvbuf(stdout, (void *) 0, 2 /* _IONBF */, 0); }\n";
+        return expanded ? result + "\n" + hook : "#include <stdio.h>\n" + hook + result;
     }
 
     private static String replaceBytes(String s, int start, int end, String with) {
@@ -148,6 +150,34 @@ public final class FfiHarness {
             log.add("test " + i + " passed");
         }
         return new Verification(true, "test", String.join("\n", log), null);
+    }
+
+    /** Warnings clippy reports on a translated workspace, or -1 when clippy is not installed. */
+    public int clippyWarnings(Path workspace) {
+        CommandResult probe = runner.run("cargo clippy --version", workspace, buildLimits.withTimeout(Duration.ofSeconds(60)));
+        if (!probe.ok()) return -1;
+        CommandResult r = runner.run("cargo clippy --offline --release --message-format=short 2>&1", workspace, buildLimits);
+        if (r.timedOut()) return -1;
+        int n = 0;
+        for (String line : r.output().split("\n")) if (line.contains(": warning: ") && !line.contains("generated")) n++;
+        return n;
+    }
+
+    /** The program after {@code gcc -E} (for sources whose macros hide their structure from the parser), or null when gcc cannot preprocess it. */
+    public String preprocess(String source, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("input.c"), source);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CommandResult r = runner.run("gcc -E -P -w input.c -o preprocessed.c", dir, buildLimits.withTimeout(Duration.ofSeconds(60)));
+        if (!r.ok()) return null;
+        try {
+            return Files.readString(dir.resolve("preprocessed.c"));
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Runs the original C program's tests, so a task whose own tests fail is reported, not blamed on the translation. */

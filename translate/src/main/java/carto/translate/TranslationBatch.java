@@ -158,12 +158,13 @@ public final class TranslationBatch {
         md.append(String.format(Locale.ROOT, "%d of %d programs translated end to end (%d also idiomatic). Units passing: %.0f%% unidiomatic, %.0f%% idiomatic; "
                         + "%.2f attempts per unit; %d `unsafe`, %d raw pointers in the final crates.%n%n", r.translated(), r.programs(), r.idiomatic(),
                 100 * r.unidiomaticUnitRate(), 100 * r.idiomaticUnitRate(), r.meanAttempts(), r.unsafeBlocks(), r.rawPointers()));
-        md.append("| program | result | units (unidiomatic / idiomatic passed) | unsafe | C lines | Rust lines |\n|---|---|---|---|---|---|\n");
+        md.append("| program | result | units (unidiomatic / idiomatic passed) | unsafe | clippy warnings | C lines | Rust lines |\n|---|---|---|---|---|---|---|\n");
         for (Translator.ProgramReport p : r.results()) {
             long u = p.units().stream().filter(x -> x.pass().equals("unidiomatic") && x.status().equals("passed")).count();
             long i = p.units().stream().filter(x -> x.pass().equals("idiomatic") && x.status().equals("passed")).count();
             md.append("| ").append(p.program()).append(" | ").append(p.idiomatic() ? "idiomatic" : p.translated() ? "unidiomatic" : "failed")
-                    .append(" | ").append(u).append(" / ").append(i).append(" | ").append(p.unsafeBlocks()).append(" | ").append(p.cLines()).append(" | ")
+                    .append(" | ").append(u).append(" / ").append(i).append(" | ").append(p.unsafeBlocks()).append(" | ")
+                    .append(p.clippyWarnings() < 0 ? "n/a" : String.valueOf(p.clippyWarnings())).append(" | ").append(p.cLines()).append(" | ")
                     .append(p.rustLines()).append(" |\n");
         }
         return md.toString();

@@ -38,10 +38,14 @@ import java.util.regex.Pattern;
  * a run that was stopped resumes where it was.
  */
 public final class Translator {
-    /** Attempts per unit and pass, which passes run, and the token cap per answer. */
-    public record Options(int attempts, boolean idiomatic, int maxTokens) {
+    /** Attempts per unit and pass, which passes run, the token cap per answer, and whether clippy reviews the result. */
+    public record Options(int attempts, boolean idiomatic, int maxTokens, boolean clippy) {
+        public Options(int attempts, boolean idiomatic, int maxTokens) {
+            this(attempts, idiomatic, maxTokens, false);
+        }
+
         public static Options defaults() {
-            return new Options(6, true, 2048);
+            return new Options(6, true, 2048, true);
         }
     }
 
@@ -51,7 +55,8 @@ public final class Translator {
 
     /** A program's outcome: every unit in both passes, whether the whole program ended up in Rust and passing, and counts. */
     public record ProgramReport(String program, boolean translated, boolean idiomatic, List<UnitReport> units, int unsafeBlocks, int rawPointers,
-                                int cLines, int rustLines, int modelCalls, long promptTokens, long completionTokens, long millis, String failure) {}
+                                int cLines, int rustLines, int clippyWarnings, boolean preprocessed, int modelCalls, long promptTokens, long completionTokens,
+                                long millis, String failure) {}
 
     /** Progress: a unit started, finished, or an attempt failed. */
     public record Event(String unit, String pass, String what, int attempt, String detail) {}
@@ -76,11 +81,23 @@ public final class Translator {
     /** Translates {@code source} (named {@code name}) in {@code dir}, resuming from a saved state there. */
     public ProgramReport translate(String name, String source, ProgramTests tests, Path dir, Consumer<Event> progress, CancelToken cancel) {
         long t0 = System.currentTimeMillis();
-        CProgram program = CAnalyzer.analyze(source);
+        final String givenSource = source;
+        CProgram parsed = CAnalyzer.analyze(source);
+        boolean preprocessed = false;
+        if (parsed.syntaxErrors()) {
+            // macros can hide the structure from the parser: analyse what gcc -E makes of it
+            String expanded = harness.preprocess(source, dir.resolve("preprocess"));
+            if (expanded != null && !CAnalyzer.analyze(expanded).syntaxErrors()) {
+                parsed = CAnalyzer.analyze(expanded);
+                source = expanded;
+                preprocessed = true;
+            }
+        }
+        final CProgram program = parsed;
         if (program.functions().isEmpty()) throw new IllegalArgumentException(name + " has no C function to translate");
         FfiHarness.Verification original = harness.verifyOriginal(program, tests, dir.resolve("original"));
         if (!original.passed()) {
-            return new ProgramReport(name, false, false, List.of(), 0, 0, lines(source), 0, 0, 0, 0, System.currentTimeMillis() - t0,
+            return new ProgramReport(name, false, false, List.of(), 0, 0, lines(source), 0, -1, preprocessed, 0, 0, 0, System.currentTimeMillis() - t0,
                     "the original C program does not pass its own tests (" + original.failure() + "); nothing was translated");
         }
         State state = load(dir, sha(source));
@@ -93,7 +110,9 @@ public final class Translator {
         for (UnitReport r : reports) if (!r.status().equals("passed")) failed.add(r.unit());
 
         List<List<String>> groups = program.order().stream()
-                .map(g -> g.stream().filter(n -> program.item(n).map(i -> i.kind() != CProgram.Kind.GLOBAL && i.kind() != CProgram.Kind.TYPEDEF).orElse(false)).toList())
+                .map(g -> g.stream().filter(n -> program.item(n).map(i -> i.kind() != CProgram.Kind.GLOBAL && i.kind() != CProgram.Kind.TYPEDEF).orElse(false))
+                        // after gcc -E the system headers' own types and functions are there too: only the program's are units
+                        .filter(n -> !fromHeaders(n, givenSource, program)).toList())
                 .filter(g -> !g.isEmpty()).toList();
         // pass 1: unidiomatic, in dependency order
         for (List<String> group : groups) {
@@ -138,8 +157,9 @@ public final class Translator {
         Map<String, String> finalCode = allIdio ? idio : uni;
         writeWorkspace(dir, program, finalCode, reports);
         String lib = FfiHarness.libRs(finalCode);
+        int clippy = options.clippy() && !finalCode.isEmpty() ? harness.clippyWarnings(dir.resolve("workspace")) : -1;
         return new ProgramReport(name, allUni, allIdio, List.copyOf(reports), count(lib, "unsafe"), rawPointers(lib), lines(source), lines(lib),
-                calls[0], tokens[0], tokens[1], System.currentTimeMillis() - t0,
+                clippy, preprocessed, calls[0], tokens[0], tokens[1], System.currentTimeMillis() - t0,
                 allUni ? null : "units not translated: " + String.join(", ", failed));
     }
 
@@ -208,6 +228,10 @@ public final class Translator {
         String t = text.strip();
         if (t.startsWith("```")) t = t.replaceFirst("^```\\w*\\s*", "");
         return t.contains("fn ") ? t + "\n" : null;
+    }
+
+    private static boolean fromHeaders(String name, String original, CProgram program) {
+        return !Pattern.compile("\\b" + Pattern.quote(name) + "\\b").matcher(original).find();
     }
 
     private static Set<String> dependencies(CProgram program, List<String> group) {

@@ -88,8 +88,10 @@ class TranslatorTest {
     void aCorrectTranslationPassesBothPasses() throws Exception {
         ScriptedModel m = model(RustFor.UNIDIOMATIC, RustFor.IDIOMATIC);
         List<Translator.Event> events = new ArrayList<>();
-        Translator.ProgramReport r = new Translator(m, HARNESS, new Translator.Options(3, true, 1024))
+        Translator.ProgramReport r = new Translator(m, HARNESS, new Translator.Options(3, true, 1024, true))
                 .translate("DOUBLE_FACTORIAL_1", source, tests, tmp, events::add, CancelToken.none());
+        assertTrue(r.clippyWarnings() >= 0, "clippy reviewed the crate (it is installed here)");
+        assertFalse(r.preprocessed());
         assertTrue(r.translated(), r.toString());
         assertTrue(r.idiomatic(), r.toString());
         assertEquals(7, r.units().stream().filter(u -> u.pass().equals("unidiomatic") && u.status().equals("passed")).count());
@@ -247,5 +249,26 @@ class TranslatorTest {
         int calls = m.conversations().size();
         TranslationBatch.run(programs, m, HARNESS, new Translator.Options(2, false, 512), tmp, 2, s -> { }, CancelToken.none());
         assertEquals(calls, m.conversations().size());
+    }
+
+    @Test
+    void macrosThatHideTheStructureArePreprocessedFirst() {
+        String hidden = "#include <stdio.h>\n#define BEGIN {\n#define END }\nint triple(int x) BEGIN return 3 * x; END\n"
+                + "int main(int argc, char **argv) BEGIN printf(\"%d\\n\", triple(argc)); return 0; END\n";
+        assertTrue(CAnalyzer.analyze(hidden).syntaxErrors(), "tree-sitter alone cannot see the functions");
+        List<String> units = java.util.Collections.synchronizedList(new ArrayList<>());
+        ScriptedModel m = new ScriptedModel().contextLength(16384).otherwise(msgs -> {
+            String unit = RustFor.unitOf(msgs)[0];
+            units.add(unit);
+            return unit.equals("triple") ? RustFor.fenced("#[no_mangle]\npub extern \"C\" fn triple(x: c_int) -> c_int { 3 * x }\n")
+                    : RustFor.fenced("extern \"C\" { fn printf(fmt: *const c_char, ...) -> c_int; }\n#[no_mangle]\n"
+                    + "pub extern \"C\" fn main(argc: c_int, _argv: *const *const c_char) -> c_int {\n"
+                    + "    unsafe { printf(b\"%d\\n\\0\".as_ptr() as *const c_char, triple(argc)); }\n    0\n}\n");
+        });
+        ProgramTests t = new ProgramTests(ProgramTests.Feed.ARGS, List.of(new ProgramTests.Case("a", null, "6")));
+        Translator.ProgramReport r = new Translator(m, HARNESS, new Translator.Options(2, false, 512)).translate("hidden", hidden, t, tmp, null, CancelToken.none());
+        assertTrue(r.preprocessed());
+        assertTrue(r.translated(), r.toString());
+        assertEquals(List.of("triple", "main"), units, "only the program's own functions are units, not the headers'");
     }
 }

@@ -56,7 +56,7 @@ public final class EvalCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!model.configured()) throw new IllegalArgumentException("the evaluation needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+            model.require("the evaluation");
             if (!Files.exists(dataset)) throw new IllegalArgumentException("dataset " + dataset + " does not exist");
             CommandRunner runner = new CommandRunner(allowUnsandboxed);
             runner.requireUsable();
@@ -104,7 +104,7 @@ public final class EvalCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!model.configured()) throw new IllegalArgumentException("the evaluation needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+            model.require("the evaluation");
             var rows = carto.agents.eval.SummaryEval.load(dataset, split, limit);
             java.util.Map<String, List<String[]>> ex = new java.util.HashMap<>();
             for (String s : List.of("mce", "mcsn")) ex.put(s, carto.agents.eval.SummaryEval.examples(dataset, s, examples));
@@ -149,7 +149,7 @@ public final class EvalCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!model.configured()) throw new IllegalArgumentException("the evaluation needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+            model.require("the evaluation");
             Path out = work != null ? work : Files.createTempDirectory("carto-eval-translate");
             var r = TranslateCommand.run(dataset, null, null, filter, limit, out, attempts, true, parallel, 60, allowUnsandboxed, model);
             System.out.println(Json.write(TranslateCommand.withoutCode(r)));

@@ -43,6 +43,11 @@ public final class ModelOptions {
         return v == null || v.isBlank() ? null : v;
     }
 
+    /** Fails with how to configure a model when none is, naming what needed it. */
+    public void require(String what) {
+        if (!configured()) throw new IllegalArgumentException(what + " needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+    }
+
     /** Opens the configured model, or explains how to configure one. */
     public LanguageModel open() {
         Path file = model != null ? model : env("CARTO_MODEL") != null ? Path.of(env("CARTO_MODEL")) : null;

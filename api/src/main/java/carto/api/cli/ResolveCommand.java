@@ -95,7 +95,7 @@ public final class ResolveCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("unknown check '" + c + "'; the checks are reproduction, regression, build, full_tests");
             }
         }
-        if (!model.configured()) throw new IllegalArgumentException("resolving issues needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+        model.require("resolving issues");
         IssueType t = IssueType.parse(type);
         IssueRequest req = new IssueRequest(title, body, List.of(), t, new IssueRequest.Checks(checks.contains("reproduction"), checks.contains("regression"),
                 checks.contains("build"), checks.contains("full_tests")), buildCommand, testCommand, regressionCommand, candidates, base, maxTokens,

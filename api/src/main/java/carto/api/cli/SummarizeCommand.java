@@ -56,7 +56,7 @@ public final class SummarizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Summarizer.Scope sc = Summarizer.Scope.parse(scope);
-        if (!model.configured()) throw new IllegalArgumentException("summarizing needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+        model.require("summarizing");
         try (KnowledgeGraph kg = graph.open(false)) {
             System.err.println("ingesting " + repo.toAbsolutePath().normalize());
             IngestSummary s = IngestCommand.run(kg, repo, IngestOptions.defaults());

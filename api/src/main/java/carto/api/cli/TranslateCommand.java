@@ -64,7 +64,7 @@ public final class TranslateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!model.configured()) throw new IllegalArgumentException("translating needs a model: --model FILE.gguf or --remote-url URL --remote-model NAME");
+        model.require("translating");
         TranslationBatch.Report r = run(path, tests, feed, filter, limit, out, attempts, !noIdiomatic, parallel, testTimeout, allowUnsandboxed, model);
         if (json) System.out.println(Json.write(withoutCode(r)));
         else {
@@ -84,7 +84,7 @@ public final class TranslateCommand implements Callable<Integer> {
             Thread hook = new Thread(cancel::cancel);
             Runtime.getRuntime().addShutdownHook(hook);
             try {
-                return TranslationBatch.run(programs, lm, harness, new Translator.Options(attempts, idiomatic, 2048), out, parallel, System.err::println, cancel);
+                return TranslationBatch.run(programs, lm, harness, new Translator.Options(attempts, idiomatic, 2048, true), out, parallel, System.err::println, cancel);
             } finally {
                 Runtime.getRuntime().removeShutdownHook(hook);
             }
@@ -97,7 +97,7 @@ public final class TranslateCommand implements Callable<Integer> {
                 r.unsafeBlocks(), r.rawPointers(), r.promptTokens(), r.completionTokens(), r.millis(), r.results().stream().map(p -> new Translator.ProgramReport(
                 p.program(), p.translated(), p.idiomatic(), p.units().stream().map(u -> new Translator.UnitReport(u.unit(), u.kind(), u.pass(), u.status(),
                 u.attempts(), u.unsafeBlocks(), u.rawPointers(), u.cLines(), u.rustLines(), u.lastError() == null ? null : u.lastError().lines().findFirst().orElse(""),
-                null)).toList(), p.unsafeBlocks(), p.rawPointers(), p.cLines(), p.rustLines(), p.modelCalls(), p.promptTokens(), p.completionTokens(), p.millis(),
+                null)).toList(), p.unsafeBlocks(), p.rawPointers(), p.cLines(), p.rustLines(), p.clippyWarnings(), p.preprocessed(), p.modelCalls(), p.promptTokens(), p.completionTokens(), p.millis(),
                 p.failure())).toList());
     }
 }

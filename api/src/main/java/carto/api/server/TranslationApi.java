@@ -101,7 +101,7 @@ final class TranslationApi {
             LanguageModel m = model.get();
             if (m == null) throw new IllegalStateException("no model is loaded");
             FfiHarness harness = new FfiHarness(Toolchains.runner(allowUnsandboxed), Limits.DEFAULT.withTimeout(Duration.ofMinutes(5)), Duration.ofSeconds(timeout));
-            TranslationBatch.Report r = TranslationBatch.run(programs, m, harness, new Translator.Options(attempts, idiomatic, 2048), root.resolve(id), parallel,
+            TranslationBatch.Report r = TranslationBatch.run(programs, m, harness, new Translator.Options(attempts, idiomatic, 2048, true), root.resolve(id), parallel,
                     msg -> jobs.progress(j, "step", Json.MAPPER.createObjectNode().put("message", msg)), j.cancelToken());
             ObjectNode result = Json.MAPPER.valueToTree(r);
             result.put("archive", "/v1/translations/" + id + "/archive");
