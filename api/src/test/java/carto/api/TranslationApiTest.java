@@ -108,4 +108,33 @@ class TranslationApiTest {
             assertTrue(bad.body().contains("needs its C 'source'"), bad.body());
         }
     }
+
+    @Test
+    void aCRepositoryGivenByPathIsIngestedAndTranslated() throws Exception {
+        assumeTrue(Toolchains.runner(false).bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        java.nio.file.Path programs = java.nio.file.Files.createDirectories(tmp.resolve("cprogs"));
+        java.nio.file.Files.writeString(programs.resolve("twice.c"), SOURCE);
+        java.nio.file.Files.writeString(programs.resolve("twice.c.json"), "{\"feed\": \"args\", \"tests\": [{\"input\": \"\", \"expected_output\": \"2\"}]}");
+        try (carto.graph.KnowledgeGraph kg = carto.graph.KnowledgeGraph.open(new carto.graph.KnowledgeGraph.Config(tmp.resolve("data"),
+                carto.graph.TestGraph.server().boltUri(), null, null, null, false));
+             CartoServer s = new CartoServer(kg, model(new ArrayList<>(), false), CartoServer.Options.of("127.0.0.1", 0).withDataDir(tmp.resolve("data"))).start()) {
+            String base = "http://127.0.0.1:" + s.port();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/translations")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(Json.compact(Map.of("path", programs.toString(), "idiomatic", false)))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, r.statusCode(), r.body());
+            String id = Json.MAPPER.readTree(r.body()).path("id").asText();
+            JsonNode job = null;
+            for (int i = 0; i < 1200; i++) {
+                job = get(base, "/v1/jobs/" + id);
+                if (List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(job.path("state").asText())) break;
+                Thread.sleep(100);
+            }
+            assertEquals("SUCCEEDED", job.path("state").asText(), job.toString());
+            assertEquals(1, job.path("result").path("translated").asInt());
+            String repoId = job.path("result").path("repository").asText();
+            assertEquals(programs.toString(), get(base, "/v1/repositories/" + repoId).path("path").asText());
+            assertTrue(get(base, "/v1/repositories/" + repoId + "/definitions?name=twice").path("data").size() > 0, "the C code is queryable in the graph");
+        }
+    }
 }

@@ -37,11 +37,18 @@ public final class FfiHarness {
     private final CommandRunner runner;
     private final Limits buildLimits;
     private final Duration testTimeout;
+    private final boolean valgrind;
 
     public FfiHarness(CommandRunner runner, Limits buildLimits, Duration testTimeout) {
+        this(runner, buildLimits, testTimeout, false);
+    }
+
+    /** {@code valgrind}: run every test under valgrind (memory errors fail the test). */
+    public FfiHarness(CommandRunner runner, Limits buildLimits, Duration testTimeout, boolean valgrind) {
         this.runner = runner;
         this.buildLimits = buildLimits;
         this.testTimeout = testTimeout;
+        this.valgrind = valgrind;
     }
 
     /** Checks that gcc and cargo can run here (inside the sandbox), with the fix when they cannot. */
@@ -51,8 +58,10 @@ public final class FfiHarness {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        for (String[] tool : List.of(new String[]{"gcc", "gcc (Debian/Ubuntu: apt-get install gcc)"},
-                new String[]{"cargo", "cargo and rustc (https://rustup.rs, or apt-get install cargo)"})) {
+        List<String[]> tools = new ArrayList<>(List.of(new String[]{"gcc", "gcc (Debian/Ubuntu: apt-get install gcc)"},
+                new String[]{"cargo", "cargo and rustc (https://rustup.rs, or apt-get install cargo)"}));
+        if (valgrind) tools.add(new String[]{"valgrind", "valgrind (apt-get install valgrind), or run without --valgrind"});
+        for (String[] tool : tools) {
             CommandResult r = runner.run("command -v " + tool[0] + " >/dev/null && " + tool[0] + " --version", work, buildLimits.withTimeout(Duration.ofSeconds(60)));
             if (!r.ok()) throw new SandboxException(tool[0] + " is not available to build translations; install " + tool[1] + " and try again");
         }
@@ -143,7 +152,7 @@ public final class FfiHarness {
         Limits testLimits = buildLimits.withTimeout(testTimeout);
         List<String> log = new ArrayList<>();
         for (int i = 0; i < tests.cases().size(); i++) {
-            CommandResult r = runner.run(tests.command("./prog", i), dir, testLimits);
+            CommandResult r = runner.run(tests.command(valgrind ? "valgrind -q --error-exitcode=99 --leak-check=no ./prog" : "./prog", i), dir, testLimits);
             if (r.timedOut()) return new Verification(false, "timeout", r.summary(), "test " + i + " timed out after " + testTimeout.toSeconds() + " s");
             String problem = tests.check(i, r.exitCode(), r.output());
             if (problem != null) return new Verification(false, "test", r.summary(), problem);

@@ -208,6 +208,12 @@ class TranslatorTest {
                 () -> new FfiHarness(noCargo, Limits.DEFAULT, Duration.ofSeconds(5)).requireToolchains(tmp));
         assertTrue(e.getMessage().contains("cargo is not available"), e.getMessage());
         HARNESS.requireToolchains(tmp);
+        if (!Files.exists(Path.of("/usr/bin/valgrind"))) {
+            SandboxException v = assertThrows(SandboxException.class,
+                    () -> new FfiHarness(Toolchains.runner(false), Limits.DEFAULT, Duration.ofSeconds(5), true).requireToolchains(tmp));
+            assertTrue(v.getMessage().contains("valgrind is not available"), v.getMessage());
+        }
+
     }
 
     @Test

@@ -151,7 +151,7 @@ public final class EvalCommand {
         public Integer call() throws Exception {
             model.require("the evaluation");
             Path out = work != null ? work : Files.createTempDirectory("carto-eval-translate");
-            var r = TranslateCommand.run(dataset, null, null, filter, limit, out, attempts, true, parallel, 60, allowUnsandboxed, model);
+            var r = TranslateCommand.run(dataset, null, null, filter, limit, out, attempts, true, parallel, 60, allowUnsandboxed, false, model);
             System.out.println(Json.write(TranslateCommand.withoutCode(r)));
             return 0;
         }

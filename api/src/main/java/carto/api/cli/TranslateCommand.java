@@ -59,13 +59,28 @@ public final class TranslateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--valgrind", description = "Run every test under valgrind too (memory errors fail the unit).")
+    boolean valgrind;
+
+    @Option(names = "--ingest", description = "Also ingest the C repository (a folder PATH) into the knowledge graph, so it can be queried and summarized.")
+    boolean ingest;
+
+    @picocli.CommandLine.Mixin
+    GraphOptions graph;
+
     @Mixin
     ModelOptions model;
 
     @Override
     public Integer call() throws Exception {
         model.require("translating");
-        TranslationBatch.Report r = run(path, tests, feed, filter, limit, out, attempts, !noIdiomatic, parallel, testTimeout, allowUnsandboxed, model);
+        if (ingest) {
+            if (!java.nio.file.Files.isDirectory(path)) throw new IllegalArgumentException("--ingest needs PATH to be a folder (a C repository)");
+            try (carto.graph.KnowledgeGraph kg = graph.open(true)) {
+                System.err.println("ingested as " + IngestCommand.run(kg, path, carto.ingest.IngestOptions.defaults()).repoId());
+            }
+        }
+        TranslationBatch.Report r = run(path, tests, feed, filter, limit, out, attempts, !noIdiomatic, parallel, testTimeout, allowUnsandboxed, valgrind, model);
         if (json) System.out.println(Json.write(withoutCode(r)));
         else {
             System.out.printf(Locale.ROOT, "%d of %d programs translated (%d idiomatic); report: %s%n", r.translated(), r.programs(), r.idiomatic(),
@@ -75,9 +90,10 @@ public final class TranslateCommand implements Callable<Integer> {
     }
 
     static TranslationBatch.Report run(Path path, Path tests, String feed, String filter, int limit, Path out, int attempts, boolean idiomatic, int parallel,
-                                       int testTimeout, boolean allowUnsandboxed, ModelOptions model) throws Exception {
+                                       int testTimeout, boolean allowUnsandboxed, boolean valgrind, ModelOptions model) throws Exception {
         List<TranslationBatch.Program> programs = TranslationBatch.load(path, tests, feed, filter, limit);
-        FfiHarness harness = new FfiHarness(Toolchains.runner(allowUnsandboxed), Limits.DEFAULT.withTimeout(Duration.ofMinutes(5)), Duration.ofSeconds(testTimeout));
+        FfiHarness harness = new FfiHarness(Toolchains.runner(allowUnsandboxed), Limits.DEFAULT.withTimeout(Duration.ofMinutes(5)), Duration.ofSeconds(testTimeout),
+                valgrind);
         System.err.println(programs.size() + " program" + (programs.size() == 1 ? "" : "s") + " to translate into " + out.toAbsolutePath());
         try (LanguageModel lm = model.open()) {
             CancelToken cancel = new CancelToken();

@@ -81,7 +81,7 @@ public final class CartoServer implements AutoCloseable {
                 new carto.agents.resolve.IssueResolver.Config(o.dataDir().resolve("worktrees"), new carto.agents.sandbox.CommandRunner(o.allowUnsandboxed()),
                         carto.agents.sandbox.Limits.DEFAULT, carto.inference.lm.GenerationOptions.greedy(1024), 16), o.dataDir().resolve("repos"));
         JobApi jobApi = jobs == null ? null : new JobApi(jobs);
-        TranslationApi translationApi = jobs == null ? null : new TranslationApi(jobs, () -> this.model, o.dataDir().resolve("translations"), o.allowUnsandboxed());
+        TranslationApi translationApi = jobs == null ? null : new TranslationApi(jobs, graph, () -> this.model, o.dataDir().resolve("translations"), o.allowUnsandboxed());
         String apiKey = o.apiKey() == null || o.apiKey().isBlank() ? null : o.apiKey();
         OpenAiApi openAi = new OpenAiApi(() -> this.model);
         SessionApi sessionApi = new SessionApi(this::sessions, () -> graph == null ? null : new SessionApi.Repositories() {

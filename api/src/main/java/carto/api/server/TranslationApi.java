@@ -34,15 +34,18 @@ import java.util.zip.ZipOutputStream;
  */
 final class TranslationApi {
     private static final Set<String> FIELDS = Set.of("path", "programs", "tests", "feed", "filter", "limit", "attempts", "idiomatic", "parallel",
-            "test_timeout_seconds");
+            "test_timeout_seconds", "valgrind");
 
     private final JobQueue jobs;
+    private final carto.graph.KnowledgeGraph kg;
     private final Supplier<LanguageModel> model;
     private final Path root;
     private final boolean allowUnsandboxed;
 
-    TranslationApi(JobQueue jobs, Supplier<LanguageModel> model, Path root, boolean allowUnsandboxed) {
+    /** {@code kg}: where a C repository given by path is ingested before it is translated (null: not ingested). */
+    TranslationApi(JobQueue jobs, carto.graph.KnowledgeGraph kg, Supplier<LanguageModel> model, Path root, boolean allowUnsandboxed) {
         this.jobs = jobs;
+        this.kg = kg;
         this.model = model;
         this.root = root;
         this.allowUnsandboxed = allowUnsandboxed;
@@ -52,7 +55,7 @@ final class TranslationApi {
         r.tag("translation");
         r.post("/v1/translations", "Translate C programs to Rust (a .c file with tests, a folder of programs, a SACTOR dataset, or programs in the request); returns a job.",
                 ApiRoutes.object("path:string", "programs:object[]", "tests:string", "feed:string", "filter:string", "limit:integer", "attempts:integer",
-                        "idiomatic:boolean", "parallel:integer", "test_timeout_seconds:integer"), this::submit);
+                        "idiomatic:boolean", "parallel:integer", "test_timeout_seconds:integer", "valgrind:boolean"), this::submit);
         r.get("/v1/translations/{id}/archive", "The translation job's output (Cargo workspaces, reports) as a zip archive.", this::archive,
                 ApiRoutes.Param.path("id", "the translation job's id"));
     }
@@ -97,14 +100,24 @@ final class TranslationApi {
         int parallel = intField(b, "parallel", 2, 1, 16);
         int timeout = intField(b, "test_timeout_seconds", 60, 1, 600);
         boolean idiomatic = !b.has("idiomatic") || b.get("idiomatic").asBoolean(true);
+        boolean valgrind = b.path("valgrind").asBoolean(false);
+        Path dir = b.hasNonNull("path") ? Path.of(b.get("path").asText()) : null;
         return j -> {
             LanguageModel m = model.get();
             if (m == null) throw new IllegalStateException("no model is loaded");
-            FfiHarness harness = new FfiHarness(Toolchains.runner(allowUnsandboxed), Limits.DEFAULT.withTimeout(Duration.ofMinutes(5)), Duration.ofSeconds(timeout));
+            String repoId = null;
+            if (kg != null && dir != null && Files.isDirectory(dir) && !Files.exists(dir.resolve("tasks.jsonl"))) {
+                // the C repository goes into the graph like any other, so agents and the UI can look things up in it
+                repoId = new carto.ingest.Ingestor(kg.graph(), kg.index()).ingest(dir, carto.ingest.IngestOptions.defaults(), carto.ingest.IngestListener.NONE).repoId();
+                jobs.progress(j, "step", Json.MAPPER.createObjectNode().put("message", "ingested " + dir + " into the graph as " + repoId));
+            }
+            FfiHarness harness = new FfiHarness(Toolchains.runner(allowUnsandboxed), Limits.DEFAULT.withTimeout(Duration.ofMinutes(5)), Duration.ofSeconds(timeout),
+                    valgrind);
             TranslationBatch.Report r = TranslationBatch.run(programs, m, harness, new Translator.Options(attempts, idiomatic, 2048, true), root.resolve(id), parallel,
                     msg -> jobs.progress(j, "step", Json.MAPPER.createObjectNode().put("message", msg)), j.cancelToken());
             ObjectNode result = Json.MAPPER.valueToTree(r);
             result.put("archive", "/v1/translations/" + id + "/archive");
+            if (repoId != null) result.put("repository", repoId);
             return result;
         };
     }
