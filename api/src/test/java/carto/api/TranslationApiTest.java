@@ -65,7 +65,7 @@ class TranslationApiTest {
 
     @Test
     void aTranslationJobSurvivesARestartAndItsResultDownloads() throws Exception {
-        assumeTrue(Toolchains.runner(false).bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        assumeTrue(Toolchains.runner(false).bubblewrapAvailable() && Toolchains.available(), "bubblewrap, cargo and gcc are needed: apt-get install bubblewrap gcc; rustup.rs");
         List<String> asked = Collections.synchronizedList(new ArrayList<>());
         CartoServer first = new CartoServer(null, model(asked, true), CartoServer.Options.of("127.0.0.1", 0).withDataDir(tmp)).start();
         String base = "http://127.0.0.1:" + first.port();
@@ -111,7 +111,7 @@ class TranslationApiTest {
 
     @Test
     void aCRepositoryGivenByPathIsIngestedAndTranslated() throws Exception {
-        assumeTrue(Toolchains.runner(false).bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        assumeTrue(Toolchains.runner(false).bubblewrapAvailable() && Toolchains.available(), "bubblewrap, cargo and gcc are needed: apt-get install bubblewrap gcc; rustup.rs");
         java.nio.file.Path programs = java.nio.file.Files.createDirectories(tmp.resolve("cprogs"));
         java.nio.file.Files.writeString(programs.resolve("twice.c"), SOURCE);
         java.nio.file.Files.writeString(programs.resolve("twice.c.json"), "{\"feed\": \"args\", \"tests\": [{\"input\": \"\", \"expected_output\": \"2\"}]}");

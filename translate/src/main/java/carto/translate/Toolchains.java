@@ -25,6 +25,18 @@ public final class Toolchains {
         return env;
     }
 
+    /** Whether cargo and gcc can be found on the PATH the translation commands use. */
+    public static boolean available() {
+        String path = environment().get("PATH");
+        boolean cargo = false, gcc = false;
+        for (String dir : path.split(":")) {
+            if (dir.isEmpty()) continue;
+            cargo |= Files.isExecutable(Path.of(dir, "cargo"));
+            gcc |= Files.isExecutable(Path.of(dir, "gcc"));
+        }
+        return cargo && gcc;
+    }
+
     public static CommandRunner runner(boolean allowUnsandboxed) {
         return new CommandRunner(null, allowUnsandboxed, environment());
     }

@@ -43,6 +43,7 @@ class TranslatorTest {
         Path dataset = Fixtures.shared().resolve("datasets/sactor");
         assumeTrue(Files.isDirectory(dataset), "../shared/datasets/sactor is absent; the translation tests use its programs");
         assumeTrue(RUNNER.bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        assumeTrue(Toolchains.available(), "cargo and gcc are needed to verify translations (rustup.rs; apt-get install gcc)");
         var task = new ObjectMapper().readTree(Files.readAllLines(dataset.resolve("tasks.jsonl")).stream()
                 .filter(l -> l.contains("transcoder-ir/DOUBLE_FACTORIAL_1")).findFirst().orElseThrow());
         source = task.path("c_code").asText();
