@@ -31,12 +31,37 @@ function el(tag: string, attrs: Record<string, string> = {}, ...children: (Node 
 
 class ApiError extends Error {}
 
+/** The server's API key (when it asks for one), kept in this browser. */
+function apiKey(): string | null {
+  return localStorage.getItem("carto.apiKey");
+}
+
+function authHeaders(): Record<string, string> {
+  const k = apiKey();
+  return k ? { Authorization: "Bearer " + k } : {};
+}
+
+/** An event stream URL; EventSource cannot send headers, so the key travels as access_token. */
+function keyed(path: string): string {
+  const k = apiKey();
+  return k ? path + (path.includes("?") ? "&" : "?") + "access_token=" + encodeURIComponent(k) : path;
+}
+
+function stream(path: string): EventSource {
+  return new EventSource(keyed(path));
+}
+
+function askForKey() {
+  const k = window.prompt("This Carto server needs an API key (started with --server-api-key). Key:");
+  if (k) { localStorage.setItem("carto.apiKey", k.trim()); location.reload(); }
+}
+
 async function api(method: string, path: string, body?: unknown): Promise<any> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers: { ...authHeaders(), ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
@@ -46,6 +71,7 @@ async function api(method: string, path: string, body?: unknown): Promise<any> {
   const text = await res.text();
   let json: any = null;
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  if (res.status === 401) { askForKey(); throw new ApiError(json?.error?.message ?? "this server needs an API key"); }
   if (!res.ok) throw new ApiError(json?.error?.message ?? `${method} ${path} failed with HTTP ${res.status}`);
   return json ?? text;
 }
@@ -200,7 +226,7 @@ async function complete() {
   try {
     const res = await fetch(`/v1/sessions/${id}/complete`, {
       method: "POST", signal: completeAbort.signal,
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      headers: { ...authHeaders(), "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify({ cursor, max_tokens: 32 }),
     });
     if (!res.ok || !res.body) { $("latency").textContent = "completion failed: HTTP " + res.status; return; }
@@ -503,7 +529,7 @@ function renderIssues(b: HTMLElement) {
 function followIssue(jobId: string, out: HTMLElement) {
   const steps = el("div", { class: "steps" });
   out.append(el("div", { class: "dim" }, "Job " + jobId), steps);
-  const es = new EventSource(`/v1/jobs/${jobId}/events`);
+  const es = stream(`/v1/jobs/${jobId}/events`);
   es.addEventListener("step", ev => {
     const s = JSON.parse((ev as MessageEvent).data).data;
     const cls = "step " + (s.kind === "phase" ? "phase" : s.error ? "err" : "");
@@ -578,7 +604,7 @@ async function renderSummaries(b: HTMLElement) {
     try {
       const job = await api("POST", `/v1/repositories/${repo}/summaries`, body);
       progress.textContent = `${job.plan.model_calls} model calls, ${job.plan.reused} summaries reused…`;
-      const es = new EventSource(`/v1/jobs/${job.id}/events`);
+      const es = stream(`/v1/jobs/${job.id}/events`);
       es.addEventListener("step", ev => { const d = JSON.parse((ev as MessageEvent).data).data; if (d.total) progress.textContent = `${d.done} / ${d.total}  ${d.unit}`; });
       es.addEventListener("end", () => { es.close(); void renderTab(); });
     } catch (e) { showError(b, e); }
@@ -641,7 +667,7 @@ function renderTranslate(b: HTMLElement) {
       const job = await api("POST", "/v1/translations", { programs: [{ name, source: source.value, tests: t }] });
       const log = el("div", { class: "steps" });
       out.append(log);
-      const es = new EventSource(`/v1/jobs/${job.id}/events`);
+      const es = stream(`/v1/jobs/${job.id}/events`);
       es.addEventListener("step", ev => { log.append(el("div", { class: "step" }, JSON.parse((ev as MessageEvent).data).data.message ?? "")); });
       es.addEventListener("end", async () => {
         es.close();
@@ -653,7 +679,7 @@ function renderTranslate(b: HTMLElement) {
           out.append(el("div", {}, el("span", { class: u.status === "passed" ? "ok" : u.status === "failed" ? "bad" : "dim" }, u.status), ` ${u.unit} [${u.pass}] — ${u.attempts} attempt(s), ${u.unsafeBlocks} unsafe`, u.lastError ? el("small", {}, " " + u.lastError.split("\n")[0]) : null));
           if (u.rust) out.append(el("div", { class: "sxs" }, el("pre", {}, cFunction(source.value, u.unit)), el("pre", {}, u.rust)));
         }
-        out.append(el("a", { href: j.result.archive, download: "" }, "Download the crate (zip)"));
+        out.append(el("a", { href: keyed(j.result.archive), download: "" }, "Download the crate (zip)"));
       });
     } catch (e) { showError(out, e); }
   });
@@ -728,7 +754,7 @@ function addRepositoryDialog() {
 function watchIngest(jobId: string, repoId: string) {
   const s = $("ingest");
   s.textContent = "ingesting…";
-  const es = new EventSource(`/v1/jobs/${jobId}/events`);
+  const es = stream(`/v1/jobs/${jobId}/events`);
   es.addEventListener("step", ev => { const d = JSON.parse((ev as MessageEvent).data).data; if (d.phase) s.textContent = "ingesting: " + d.phase; });
   es.addEventListener("end", async ev => {
     es.close();

@@ -335,6 +335,8 @@ class IssueApiTest {
             HttpResponse<String> header = http.send(HttpRequest.newBuilder(URI.create(b + "/v1/models")).header("X-API-Key", "s3cret").build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, header.statusCode());
+            HttpResponse<String> query = http.send(HttpRequest.newBuilder(URI.create(b + "/v1/models?access_token=s3cret")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, query.statusCode(), "event streams from browsers carry the key as access_token");
             assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(b + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
         }
     }

@@ -116,7 +116,7 @@ public final class CartoServer implements AutoCloseable {
                 }
                 if (apiKey != null && ctx.path().startsWith("/v1/") && !authorized(ctx, apiKey)) {
                     ctx.header("WWW-Authenticate", "Bearer");
-                    throw new ApiError(401, "unauthorized", "this server needs an API key: send 'Authorization: Bearer KEY' (or 'X-API-Key: KEY')", null);
+                    throw new ApiError(401, "unauthorized", "this server needs an API key: send 'Authorization: Bearer KEY' (or 'X-API-Key: KEY', or ?access_token=KEY for event streams)", null);
                 }
             });
             ApiRoutes r = new ApiRoutes(cfg.routes);
@@ -210,6 +210,8 @@ public final class CartoServer implements AutoCloseable {
     private static boolean authorized(Context ctx, String key) {
         String auth = ctx.header("Authorization");
         String given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : ctx.header("X-API-Key");
+        // browsers cannot set headers on EventSource streams: the key may come as access_token there
+        if (given == null) given = ctx.queryParam("access_token");
         return given != null && java.security.MessageDigest.isEqual(given.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
