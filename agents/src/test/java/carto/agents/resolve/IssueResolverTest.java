@@ -188,4 +188,57 @@ class IssueResolverTest {
                     trace.steps().toString());
         }
     }
+
+    /**
+     * The same resolution with a remote OpenAI-compatible model that makes native tool calls: a
+     * loopback server speaking the real chat-completions protocol answers with the scripted calls.
+     */
+    @Test
+    void aRemoteModelWithNativeToolCallsResolvesThroughTheRealProtocol() throws Exception {
+        ScriptedModel script = QuixBugsScripts.pythonCorrect();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try (carto.inference.lm.FakeOpenAiServer server = new carto.inference.lm.FakeOpenAiServer()) {
+            java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
+            server.otherwise(req -> {
+                // the scripted answer for this conversation, turned into an OpenAI response with native tool_calls
+                List<carto.inference.lm.ChatMessage> msgs = new java.util.ArrayList<>();
+                for (var m : req.body().path("messages")) {
+                    var role = carto.inference.lm.ChatMessage.Role.valueOf(m.path("role").asText().toUpperCase(java.util.Locale.ROOT));
+                    msgs.add(new carto.inference.lm.ChatMessage(role, m.path("content").asText(""), null, null));
+                }
+                String reply = script.chat(msgs, carto.inference.lm.GenerationOptions.greedy(16)).text();
+                var parsed = carto.agents.llm.TextToolProtocol.parse(reply, List.of("find_file", "outline", "report_context", "create_file", "run_command",
+                        "report_reproduction", "read_file", "edit_file", "submit_patch"));
+                var message = json.createObjectNode().put("role", "assistant");
+                if (parsed.calls().isEmpty()) message.put("content", reply);
+                else {
+                    message.putNull("content");
+                    var calls = message.putArray("tool_calls");
+                    for (var c : parsed.calls()) {
+                        var call = calls.addObject().put("id", "call_" + ids.incrementAndGet()).put("type", "function");
+                        call.putObject("function").put("name", c.name()).put("arguments", c.argumentsJson());
+                    }
+                }
+                var body = json.createObjectNode().put("id", "chatcmpl-1").put("object", "chat.completion").put("model", "remote-coder");
+                var choice = body.putArray("choices").addObject().put("index", 0).put("finish_reason", parsed.calls().isEmpty() ? "stop" : "tool_calls");
+                choice.set("message", message);
+                body.putObject("usage").put("prompt_tokens", 100).put("completion_tokens", 10);
+                return carto.inference.lm.FakeOpenAiServer.Reply.json(body.toString());
+            });
+            var remote = new carto.inference.lm.OpenAiCompatibleModel(new carto.inference.lm.OpenAiCompatibleModel.Config(java.net.URI.create(server.baseUrl()),
+                    "test-key", "remote-coder", Duration.ofSeconds(30), 0, 32768, false));
+            Resolution r = resolver(remote).resolve(repo, gcdIssue(QuixBugsScripts.PY_TESTS, 1, true), new Trace(null), CancelToken.none());
+            assertTrue(r.resolved(), r.response());
+            assertTrue(r.diff().contains("+        return gcd(b, a % b)"));
+            // the requests carried the tool schemas, and every tool result went back as a tool message answering its call
+            var withTools = server.received.stream().filter(x -> x.body().path("tools").size() > 0).toList();
+            assertTrue(withTools.size() >= 6, "tool-calling turns: " + withTools.size());
+            assertTrue(withTools.getFirst().body().path("tools").findValuesAsText("name").contains("report_context"));
+            var toolMessages = server.received.stream().flatMap(x -> java.util.stream.StreamSupport.stream(x.body().path("messages").spliterator(), false))
+                    .filter(m -> m.path("role").asText().equals("tool")).toList();
+            assertFalse(toolMessages.isEmpty());
+            assertTrue(toolMessages.stream().allMatch(m -> m.path("tool_call_id").asText().startsWith("call_")));
+            assertEquals("Bearer test-key", server.received.getFirst().authorization());
+        }
+    }
 }
