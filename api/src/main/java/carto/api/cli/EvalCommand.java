@@ -21,6 +21,13 @@ import java.util.concurrent.Callable;
 
 @Command(name = "eval", description = "Evaluate Carto on datasets.", subcommands = {EvalCommand.Issues.class, EvalCommand.Summaries.class, EvalCommand.Translate.class})
 public final class EvalCommand {
+    /** Prints a report as JSON, and writes it to {@code out} as well when given. */
+    static void print(Object report, Path out) throws java.io.IOException {
+        String json = Json.write(report);
+        System.out.println(json);
+        if (out != null) Files.writeString(out, json + "\n");
+    }
+
     @Command(name = "issues", description = "Resolve every task of a dataset (QuixBugs folder or SWE-bench-style JSONL) and print JSON: "
             + "resolved count, per-task verdicts (checked by the task's own tests), tokens, time.")
     public static final class Issues implements Callable<Integer> {
@@ -67,9 +74,7 @@ public final class EvalCommand {
             try (KnowledgeGraph kg = graph.open(false); LanguageModel lm = model.open()) {
                 IssueResolver.Config config = new IssueResolver.Config(dir.resolve("worktrees"), runner, Limits.DEFAULT, GenerationOptions.greedy(1024), 16);
                 IssueEval.Report report = IssueEval.run(dataset.toString(), tasks, kg, lm, config, candidates, Duration.ofSeconds(timeout), System.err::println);
-                String json = Json.write(report);
-                System.out.println(json);
-                if (out != null) Files.writeString(out, json + "\n");
+                print(report, out);
             }
             return 0;
         }
@@ -112,9 +117,7 @@ public final class EvalCommand {
                 var report = carto.agents.eval.SummaryEval.run(lm, rows, ex, maxTokens, System.err::println);
                 if (!predictions) report = new carto.agents.eval.SummaryEval.Report(report.model(), report.all(), report.bySplit(), report.maskedDocstrings(),
                         report.promptTokens(), report.completionTokens(), report.millis(), List.of());
-                String json = Json.write(report);
-                System.out.println(json);
-                if (out != null) Files.writeString(out, json + "\n");
+                print(report, out);
             }
             return 0;
         }
