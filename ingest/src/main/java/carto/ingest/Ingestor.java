@@ -583,7 +583,8 @@ public final class Ingestor {
         }
     }
 
-    static String sha1(byte[] b) {
+    /** The hash Carto keys content by (a file's {@code contentHash}): SHA-1, in hex. */
+    public static String sha1(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(b));
         } catch (NoSuchAlgorithmException e) {

@@ -17,9 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -87,8 +85,9 @@ public final class Translator {
         if (parsed.syntaxErrors()) {
             // macros can hide the structure from the parser: analyse what gcc -E makes of it
             String expanded = harness.preprocess(source, dir.resolve("preprocess"));
-            if (expanded != null && !CAnalyzer.analyze(expanded).syntaxErrors()) {
-                parsed = CAnalyzer.analyze(expanded);
+            CProgram expandedProgram = expanded == null ? null : CAnalyzer.analyze(expanded);
+            if (expandedProgram != null && !expandedProgram.syntaxErrors()) {
+                parsed = expandedProgram;
                 source = expanded;
                 preprocessed = true;
             }
@@ -100,7 +99,8 @@ public final class Translator {
             return new ProgramReport(name, false, false, List.of(), 0, 0, lines(source), 0, -1, preprocessed, 0, 0, 0, System.currentTimeMillis() - t0,
                     "the original C program does not pass its own tests (" + original.failure() + "); nothing was translated");
         }
-        State state = load(dir, sha(source));
+        String hash = sha(source);
+        State state = load(dir, hash);
         Map<String, String> uni = new LinkedHashMap<>(state.unidiomatic());
         Map<String, String> idio = new LinkedHashMap<>(state.idiomatic());
         List<UnitReport> reports = new ArrayList<>(state.reports());
@@ -112,7 +112,7 @@ public final class Translator {
         List<List<String>> groups = program.order().stream()
                 .map(g -> g.stream().filter(n -> program.item(n).map(i -> i.kind() != CProgram.Kind.GLOBAL && i.kind() != CProgram.Kind.TYPEDEF).orElse(false))
                         // after gcc -E the system headers' own types and functions are there too: only the program's are units
-                        .filter(n -> !fromHeaders(n, givenSource, program)).toList())
+                        .filter(n -> !fromHeaders(n, givenSource)).toList())
                 .filter(g -> !g.isEmpty()).toList();
         // pass 1: unidiomatic, in dependency order
         for (List<String> group : groups) {
@@ -125,19 +125,19 @@ public final class Translator {
                 reports.add(new UnitReport(unit, kind(program, group), "unidiomatic", "blocked", 0, 0, 0, cLines(program, group), 0,
                         "depends on " + blockedBy + ", which was not translated", null));
                 failed.addAll(group);
-                save(dir, new State(sha(source), uni, idio, reports, calls[0], tokens[0], tokens[1]));
+                save(dir, new State(hash, uni, idio, reports, calls[0], tokens[0], tokens[1]));
                 continue;
             }
             UnitReport r = translateUnit(program, group, "unidiomatic", uni, tests, dir, progress, cancel, calls, tokens);
             reports.add(r);
             if (r.status().equals("passed")) uni.put(unit, r.rust());
             else failed.addAll(group);
-            save(dir, new State(sha(source), uni, idio, reports, calls[0], tokens[0], tokens[1]));
+            save(dir, new State(hash, uni, idio, reports, calls[0], tokens[0], tokens[1]));
         }
         boolean allUni = failed.isEmpty();
         // pass 2: idiomatic, function by function, over the verified unidiomatic crate
         if (options.idiomatic() && allUni) {
-            idio.putAll(uni.entrySet().stream().filter(e -> !idio.containsKey(e.getKey())).collect(LinkedHashMap::new, (m, e) -> m.put(e.getKey(), e.getValue()), Map::putAll));
+            uni.forEach(idio::putIfAbsent);
             for (List<String> group : groups) {
                 String unit = String.join("+", group);
                 if (done(reports, unit, "idiomatic")) continue;
@@ -150,7 +150,7 @@ public final class Translator {
                 UnitReport r = translateUnit(program, group, "idiomatic", idio, tests, dir, progress, cancel, calls, tokens);
                 reports.add(r);
                 if (r.status().equals("passed")) idio.put(unit, r.rust());
-                save(dir, new State(sha(source), uni, idio, reports, calls[0], tokens[0], tokens[1]));
+                save(dir, new State(hash, uni, idio, reports, calls[0], tokens[0], tokens[1]));
             }
         }
         boolean allIdio = options.idiomatic() && allUni && reports.stream().filter(r -> r.pass().equals("idiomatic")).noneMatch(r -> r.status().equals("failed"));
@@ -169,8 +169,7 @@ public final class Translator {
         String kind = kind(program, group);
         emit(progress, new Event(unit, pass, "started", 0, null));
         String feedback = null, lastError = null, previous = null;
-        Set<String> translatedFunctions = new LinkedHashSet<>();
-        for (String k : crate.keySet()) for (String n : k.split("\\+")) if (program.item(n).map(i -> i.kind() == CProgram.Kind.FUNCTION).orElse(false)) translatedFunctions.add(n);
+        Set<String> translatedFunctions = functionsOf(program, crate.keySet());
         for (int attempt = 1; attempt <= options.attempts(); attempt++) {
             check(cancel);
             boolean small = model.contextLength() < 2048;
@@ -211,7 +210,7 @@ public final class Translator {
                 emit(progress, new Event(unit, pass, "passed", attempt, null));
                 return new UnitReport(unit, kind, pass, "passed", attempt, count(rust, "unsafe"), rawPointers(rust), cLines(program, group), lines(rust), null, rust);
             }
-            lastError = v.failure() + (v.stage().equals("test") || v.stage().equals("timeout") ? "" : "") ;
+            lastError = v.failure();
             feedback = v.failure() + ":\n" + clip(v.log(), 3000);
             previous = rust;
             emit(progress, new Event(unit, pass, "attempt failed", attempt, v.stage() + ": " + v.failure()));
@@ -230,8 +229,17 @@ public final class Translator {
         return t.contains("fn ") ? t + "\n" : null;
     }
 
-    private static boolean fromHeaders(String name, String original, CProgram program) {
+    private static boolean fromHeaders(String name, String original) {
         return !Pattern.compile("\\b" + Pattern.quote(name) + "\\b").matcher(original).find();
+    }
+
+    /** The C functions among units (a unit of a dependency cycle is named "f+g"). */
+    private static Set<String> functionsOf(CProgram program, java.util.Collection<String> units) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String unit : units) {
+            for (String n : unit.split("\\+")) if (program.item(n).map(i -> i.kind() == CProgram.Kind.FUNCTION).orElse(false)) out.add(n);
+        }
+        return out;
     }
 
     private static Set<String> dependencies(CProgram program, List<String> group) {
@@ -328,9 +336,7 @@ public final class Translator {
                     crate-type = ["staticlib", "rlib"]
                     """);
             Files.writeString(ws.resolve("translated/src/lib.rs"), FfiHarness.libRs(code));
-            Set<String> done = new LinkedHashSet<>();
-            for (String k : code.keySet()) for (String n : k.split("\\+")) if (program.item(n).map(i -> i.kind() == CProgram.Kind.FUNCTION).orElse(false)) done.add(n);
-            Files.writeString(ws.resolve("program.c"), FfiHarness.cShell(program, done));
+            Files.writeString(ws.resolve("program.c"), FfiHarness.cShell(program, functionsOf(program, code.keySet())));
             Files.writeString(ws.resolve("build.sh"), """
                     #!/bin/sh
                     # Builds the translated crate and links it with what is left of the C program.
@@ -346,10 +352,6 @@ public final class Translator {
     }
 
     static String sha(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return carto.ingest.Ingestor.sha1(s.getBytes(StandardCharsets.UTF_8));
     }
 }

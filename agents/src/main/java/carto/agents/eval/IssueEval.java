@@ -90,16 +90,12 @@ public final class IssueEval {
         try (Worktree wt = Worktree.create(task.repo(), task.baseCommit(), task.repo().getParent().resolve(".carto-eval-worktrees"))) {
             wt.apply(r.diff());
             CommandResult c = runner.run(task.verdictCommand(), wt.dir(), limits);
-            List<String> failing = c.ok() ? List.of() : failingTests(c.output());
+            List<String> failing = c.ok() ? List.of() : carto.agents.resolve.TestOutput.failingTests(c.output());
             return new Verdict(task.id(), c.ok(), r.resolved(), type, c.ok() ? null : "the task's tests fail on the patch" + (c.timedOut() ? " (timed out)" : ""),
                     failing, r.promptTokens(), r.completionTokens(), r.millis(), r.diff());
         } catch (SandboxException e) {
             return new Verdict(task.id(), false, r.resolved(), type, "the patch could not be checked: " + e.getMessage(), List.of(), r.promptTokens(),
                     r.completionTokens(), r.millis(), r.diff());
         }
-    }
-
-    private static List<String> failingTests(String output) {
-        return carto.agents.resolve.TestOutput.failingTests(output);
     }
 }

@@ -77,18 +77,18 @@ public final class IssueResolver {
     /** Resolves {@code request} for {@code repo}; progress goes to {@code trace}; {@code cancel} stops it between steps. */
     public Resolution resolve(RepositoryInfo repo, IssueRequest request, Trace trace, CancelToken cancel) {
         long t0 = System.currentTimeMillis();
-        Agent.Budget budget = new Agent.Budget(request.maxTokens());
-        Agent agent = new Agent(model, trace, budget, cancel, config.options());
-        Run run = new Run(repo, request, trace, cancel, budget, t0);
+        Run run = new Run(repo, request, trace, cancel, new Agent.Budget(request.maxTokens()), t0);
+        Agent agent = run.agent(config.options());
         try {
             phase(trace, "classify", "Classifying the issue");
             IssueType type = request.type() != null ? request.type() : classify(agent, request.text());
             trace.note("classify", "issue type: " + type.id(), request.type() != null ? "given by the request" : "classified by the model");
             run.type = type;
+            // a patch needs the sandbox: find out before context retrieval spends tokens
+            if (type != IssueType.QUESTION) config.runner().requireUsable();
             phase(trace, "context", "Gathering context from the knowledge graph");
             run.context = retrieveContext(agent, run);
             if (type == IssueType.QUESTION) return answer(agent, run);
-            config.runner().requireUsable();
             return patch(run);
         } catch (Agent.ModelUnavailable e) {
             trace.add("error", "error", "model unavailable", e.getMessage(), null, null, null, true, 0, 0, 0);
@@ -127,11 +127,7 @@ public final class IssueResolver {
     }
 
     /** Code the agents were shown: ranges with their text, and the retriever's own summary. */
-    record Context(List<Citation> ranges, String text, String summary) {
-        List<String> files() {
-            return ranges.stream().map(Citation::path).distinct().toList();
-        }
-    }
+    record Context(List<Citation> ranges, String text, String summary) {}
 
     // ---- classification ---------------------------------------------------------------------
 
@@ -283,7 +279,7 @@ public final class IssueResolver {
             String chosen;
             String summary;
             if (repro != null) {
-                EditResult e = editWithReproduction(run, wt, ws, changed, repro, limits, tool);
+                EditResult e = editWithReproduction(run, wt, ws, changed, repro, limits);
                 chosen = e.diff;
                 summary = e.summary;
                 candidates.add(new Candidate(0, e.diff, e.passed, e.passed ? "the reproduction test passes" : "the reproduction test still fails"));
@@ -369,7 +365,7 @@ public final class IssueResolver {
         return tools;
     }
 
-    private EditResult editWithReproduction(Run run, Worktree wt, WorkspaceTools ws, Set<String> changed, Repro repro, Limits limits, BuildTool tool) {
+    private EditResult editWithReproduction(Run run, Worktree wt, WorkspaceTools ws, Set<String> changed, Repro repro, Limits limits) {
         int attempts = Math.max(1, Math.min(3, run.request.candidates()));
         String feedback = "";
         String diff = "";

@@ -63,11 +63,6 @@ public final class CommandRunner {
         return b;
     }
 
-    /** Whether commands run isolated; false only when bubblewrap is missing and the user opted in. */
-    public boolean sandboxed() {
-        return bubblewrapAvailable();
-    }
-
     /** Checks that commands can run at all, with the reason and the fix when they cannot. */
     public void requireUsable() {
         if (!bubblewrapAvailable() && !allowUnsandboxed) {

@@ -78,8 +78,7 @@ public final class RepositoryOverview {
     /** The dependencies as prompt text. */
     static String moduleDependencyText(GraphTools graph, String repoId) {
         try {
-            List<Module> mods = modules(graph.codeFiles(repoId).stream().filter(f -> f.language() != null && isCode(f.language())
-                    && !Summarizer.generatedOrVendored(f.path())).map(GraphTools.FileHit::path).toList());
+            List<Module> mods = modules(Summarizer.summarizedPaths(graph.files(repoId)));
             StringBuilder sb = new StringBuilder();
             for (Dependency d : dependencies(graph, repoId, mods)) {
                 sb.append(d.from()).append(" -> ").append(d.to()).append(" (").append(d.imports()).append(" imports, ").append(d.references())
@@ -102,16 +101,18 @@ public final class RepositoryOverview {
         md.append("## Purpose\n\n");
         SummaryStore.Stored root = summaries.get("repository");
         md.append(root != null ? root.text() : "(no repository summary yet: run carto summarize with scope repository)").append("\n\n");
+        List<GraphTools.FileHit> all = graph.files(id);
+        Map<String, GraphTools.FileHit> byPath = new java.util.HashMap<>();
+        all.forEach(f -> byPath.put(f.path(), f));
         for (String r : List.of("README.md", "README.rst", "README.txt", "README")) {
-            var f = graph.findFile(id, r);
-            if (f.isPresent()) {
-                md.append("Source: ").append(link(r, 1, Math.min(f.get().lines(), 40))).append(" and the summaries below.\n\n");
+            GraphTools.FileHit f = byPath.get(r);
+            if (f != null) {
+                md.append("Source: ").append(link(r, 1, Math.min(f.lines(), 40))).append(" and the summaries below.\n\n");
                 break;
             }
         }
 
-        List<String> files = graph.codeFiles(id).stream().filter(f -> f.language() != null && isCode(f.language()) && !Summarizer.generatedOrVendored(f.path()))
-                .map(GraphTools.FileHit::path).toList();
+        List<String> files = Summarizer.summarizedPaths(all);
         List<Module> modules = modules(files);
         md.append("## Architecture\n\n");
         md.append("| module | files | what it is |\n|---|---|---|\n");
@@ -167,7 +168,7 @@ public final class RepositoryOverview {
         md.append("## Build and test\n\n");
         Path dir = Path.of(repo.path());
         BuildTool tool = Files.isDirectory(dir) ? BuildTool.detect(dir) : new BuildTool("unknown", null, null, null);
-        List<String> present = BUILD_FILES.stream().filter(b -> graph.findFile(id, b).isPresent()).toList();
+        List<String> present = BUILD_FILES.stream().filter(byPath::containsKey).toList();
         if (!present.isEmpty()) md.append("Build files: ").append(String.join(", ", present.stream().map(b -> link(b, 0, 0)).toList())).append(".\n\n");
         if (tool.name().equals("unknown")) md.append("No build tool was recognized.\n");
         else {
@@ -176,11 +177,6 @@ public final class RepositoryOverview {
             if (tool.testCommand() != null) md.append("- tests: `").append(tool.testCommand()).append("`\n");
         }
         return md.toString();
-    }
-
-    static boolean isCode(String language) {
-        var l = carto.ingest.lang.Language.byId(language);
-        return l != null && l.isCode();
     }
 
     static String link(String path, int start, int end) {

@@ -15,11 +15,8 @@ import carto.inference.sample.SamplingParams;
 import carto.ingest.lang.Language;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -92,6 +89,17 @@ public final class Summarizer {
         this.prompts = new SummaryPrompts(graph, model::countTokens);
     }
 
+    /** Whether a file is source code (parsed by tree-sitter), not text or data. */
+    static boolean isCode(GraphTools.FileHit f) {
+        Language lang = f.language() == null ? null : Language.byId(f.language());
+        return lang != null && lang.isCode();
+    }
+
+    /** The code files summaries cover: source code that is neither generated nor vendored. */
+    static List<String> summarizedPaths(List<GraphTools.FileHit> files) {
+        return files.stream().filter(f -> isCode(f) && !generatedOrVendored(f.path())).map(GraphTools.FileHit::path).toList();
+    }
+
     /** Whether a path is generated or vendored code, left out of summaries. */
     public static boolean generatedOrVendored(String path) {
         return VENDORED.matcher(path).find();
@@ -102,13 +110,12 @@ public final class Summarizer {
     /** The units {@code scope}/{@code target} needs, bottom-up, with the number of model calls (what is stored and unchanged is reused). */
     public Plan plan(RepositoryInfo repo, Scope scope, String target) {
         String id = repo.id();
-        List<GraphTools.FileHit> all = graph.codeFiles(id);
+        List<GraphTools.FileHit> all = graph.files(id);
         Map<String, String> hashes = graph.fileHashes(id);
         List<String> skipped = new ArrayList<>();
         List<GraphTools.FileHit> files = new ArrayList<>();
         for (GraphTools.FileHit f : all) {
-            Language lang = f.language() == null ? null : Language.byId(f.language());
-            if (lang == null || !lang.isCode()) continue;
+            if (!isCode(f)) continue;
             if (generatedOrVendored(f.path())) {
                 skipped.add(f.path());
                 continue;
@@ -116,6 +123,7 @@ public final class Summarizer {
             files.add(f);
         }
         String t = target == null ? "" : target.strip().replaceAll("^\\./", "").replaceAll("/+$", "");
+        String symbol = t.contains("#") ? t.substring(t.indexOf('#') + 1) : t;
         List<GraphTools.FileHit> chosen = switch (scope) {
             case REPOSITORY -> files;
             case DIRECTORY -> {
@@ -131,24 +139,20 @@ public final class Summarizer {
             }
             case SYMBOL -> {
                 String path = t.contains("#") ? t.substring(0, t.indexOf('#')) : null;
-                String name = t.contains("#") ? t.substring(t.indexOf('#') + 1) : t;
-                if (name.isEmpty()) throw new IllegalArgumentException("scope symbol needs a target: NAME or path#NAME");
-                var defs = graph.definitions(id, name, 20).stream().filter(d -> path == null || d.path().equals(path)).toList();
-                if (defs.isEmpty()) throw new IllegalArgumentException("no symbol named '" + name + "'" + (path != null ? " in " + path : ""));
+                if (symbol.isEmpty()) throw new IllegalArgumentException("scope symbol needs a target: NAME or path#NAME");
+                var defs = graph.definitions(id, symbol, 20).stream().filter(d -> path == null || d.path().equals(path)).toList();
+                if (defs.isEmpty()) throw new IllegalArgumentException("no symbol named '" + symbol + "'" + (path != null ? " in " + path : ""));
                 yield files.stream().filter(f -> f.path().equals(defs.getFirst().path())).toList();
             }
         };
         List<Unit> units = new ArrayList<>();
-        Map<String, String> fileKeysByDir = new TreeMap<>();
+        Map<String, String> fileUnitHashes = new TreeMap<>(); // path -> hash of the file unit
         for (GraphTools.FileHit f : chosen) {
             units.addAll(fileUnits(id, f, hashes.getOrDefault(f.path(), "")));
-            fileKeysByDir.put(f.path(), units.getLast().hash());
+            fileUnitHashes.put(f.path(), units.getLast().hash());
         }
-        if (scope == Scope.SYMBOL) {
-            String name = t.contains("#") ? t.substring(t.indexOf('#') + 1) : t;
-            units.removeIf(u -> !(u.scope().equals("symbol") || u.scope().equals("type")) || !name.equals(u.name()) && !u.key().endsWith("#" + name));
-        }
-        if (scope == Scope.REPOSITORY || scope == Scope.DIRECTORY) units.addAll(directoryUnits(fileKeysByDir, scope == Scope.DIRECTORY ? t : null));
+        if (scope == Scope.SYMBOL) units.removeIf(u -> !(u.scope().equals("symbol") || u.scope().equals("type")) || !symbol.equals(u.name()));
+        if (scope == Scope.REPOSITORY || scope == Scope.DIRECTORY) units.addAll(directoryUnits(fileUnitHashes, scope == Scope.DIRECTORY ? t : null));
         Map<String, SummaryStore.Stored> stored = store.all(id);
         int cached = 0;
         for (Unit u : units) if (valid(stored.get(u.key()), u)) cached++;
@@ -336,10 +340,6 @@ public final class Summarizer {
     }
 
     static String sha(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return carto.ingest.Ingestor.sha1(s.getBytes(StandardCharsets.UTF_8));
     }
 }

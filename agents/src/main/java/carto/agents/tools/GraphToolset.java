@@ -31,9 +31,7 @@ public final class GraphToolset {
                 Schema.object(req("name", "string", "base name or path fragment")),
                 a -> {
                     String n = str(a, "name");
-                    var hits = n.contains("/") ? g.findFilesByPathFragment(repo, n, 30) : g.findFilesByBasename(repo, n, 30);
-                    if (hits.isEmpty() && !n.contains("/")) hits = g.findFilesByPathFragment(repo, n, 30);
-                    return lines(hits, f -> f.path() + (f.language() != null ? " (" + f.language() + ", " + f.lines() + " lines)" : ""), "no file matches \"" + n + "\"");
+                    return lines(g.findFiles(repo, n, 30), f -> f.path() + (f.language() != null ? " (" + f.language() + ", " + f.lines() + " lines)" : ""), "no file matches \"" + n + "\"");
                 }));
         t.add(tool("list_directory", "List a directory of the repository ('' for the root).",
                 Schema.object(opt("path", "string", "directory path relative to the root")),
@@ -87,15 +85,7 @@ public final class GraphToolset {
         t.add(tool("search", "Full-text search (BM25) over symbols, code and documentation.",
                 Schema.object(req("query", "string", "words to search for"), opt("kind", "string", "symbol, code or text")),
                 a -> {
-                    String kind = str(a, "kind", null);
-                    CodeIndex.Kind k = null;
-                    if (kind != null) {
-                        try {
-                            k = CodeIndex.Kind.valueOf(kind.strip().toUpperCase(Locale.ROOT));
-                        } catch (IllegalArgumentException e) {
-                            throw new ToolException("kind must be symbol, code or text");
-                        }
-                    }
+                    CodeIndex.Kind k = CodeIndex.Kind.parse(str(a, "kind", null));
                     return lines(g.search(repo, str(a, "query"), k, null, null, 15), h -> h.path() + ":" + h.startLine() + "-" + h.endLine() + " "
                             + h.kind().name().toLowerCase(Locale.ROOT) + (h.name() != null ? " " + h.name() : "")
                             + (h.snippet() != null ? "  | " + h.snippet().strip().replace('\n', ' ') : ""), "nothing found");

@@ -33,6 +33,7 @@ import static carto.agents.tools.Schema.str;
  */
 public final class WorkspaceTools {
     private static final int MAX_READ_LINES = 400;
+    private static final java.util.regex.Pattern NUMBERED_LINE = java.util.regex.Pattern.compile("^\\s*\\d+: ?(.*)$");
 
     private final Path root;
     private final CommandRunner runner;
@@ -220,7 +221,7 @@ public final class WorkspaceTools {
         StringBuilder sb = new StringBuilder();
         boolean all = true;
         for (String l : s.split("\n", -1)) {
-            var m = java.util.regex.Pattern.compile("^\\s*\\d+: ?(.*)$").matcher(l);
+            var m = NUMBERED_LINE.matcher(l);
             if (m.matches()) sb.append(m.group(1));
             else {
                 all = false;

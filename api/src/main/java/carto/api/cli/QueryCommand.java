@@ -100,7 +100,7 @@ public final class QueryCommand implements Callable<Integer> {
             case "references" -> t.references(id, arg(0, "a symbol name"), limit);
             case "hierarchy" -> t.typeHierarchy(id, arg(0, "a type name"), limit);
             case "imports" -> t.imports(id, arg(0, "a file path"));
-            case "search" -> t.search(id, String.join(" ", args), kind == null ? null : CodeIndex.Kind.valueOf(kind.toUpperCase(Locale.ROOT)), language, path, limit);
+            case "search" -> t.search(id, String.join(" ", args), CodeIndex.Kind.parse(kind), language, path, limit);
             default -> throw new IllegalArgumentException("unknown tool '" + tool + "'; see carto query --help for the list");
         };
     }

@@ -12,7 +12,6 @@ import carto.graph.KnowledgeGraph;
 import carto.graph.RepositoryInfo;
 import carto.ingest.IngestOptions;
 import carto.ingest.IngestSummary;
-import carto.inference.lm.CancelToken;
 import carto.inference.lm.GenerationOptions;
 import carto.inference.lm.LanguageModel;
 import picocli.CommandLine.Command;
@@ -111,11 +110,7 @@ public final class ResolveCommand implements Callable<Integer> {
             Trace trace = new Trace(step -> err.println(progressLine(step, t0)));
             IssueResolver resolver = new IssueResolver(lm, kg.tools(), new IssueResolver.Config(graph.dataDir().resolve("worktrees"), runner,
                     Limits.DEFAULT, GenerationOptions.greedy(1024), 16));
-            CancelToken cancel = new CancelToken();
-            Thread hook = new Thread(cancel::cancel);
-            Runtime.getRuntime().addShutdownHook(hook);
-            Resolution r = resolver.resolve(info, req, trace, cancel);
-            Runtime.getRuntime().removeShutdownHook(hook);
+            Resolution r = CancelOnExit.run(cancel -> resolver.resolve(info, req, trace, cancel));
             if (json) {
                 var node = Json.MAPPER.valueToTree(r);
                 ((com.fasterxml.jackson.databind.node.ObjectNode) node).set("trace", Json.MAPPER.valueToTree(trace.steps()));

@@ -8,7 +8,6 @@ import carto.graph.RepositoryInfo;
 import carto.graph.tools.SummaryStore;
 import carto.ingest.IngestOptions;
 import carto.ingest.IngestSummary;
-import carto.inference.lm.CancelToken;
 import carto.inference.lm.LanguageModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,15 +71,11 @@ public final class SummarizeCommand implements Callable<Integer> {
                             + "; narrow it with --scope/--target, or run again with --yes");
                 }
                 ProgressBar bar = new ProgressBar("summaries");
-                CancelToken cancel = new CancelToken();
-                Thread hook = new Thread(cancel::cancel);
-                Runtime.getRuntime().addShutdownHook(hook);
                 Summarizer.Result r;
                 try {
-                    r = summarizer.run(info, plan, p -> bar.update(p.done(), p.total()), cancel);
+                    r = CancelOnExit.run(cancel -> summarizer.run(info, plan, p -> bar.update(p.done(), p.total()), cancel));
                 } finally {
                     bar.finish();
-                    Runtime.getRuntime().removeShutdownHook(hook);
                 }
                 System.err.printf(Locale.ROOT, "%d model calls, %d reused, %d + %d tokens, %.1f s%n", r.modelCalls(), r.reused(), r.promptTokens(),
                         r.completionTokens(), r.millis() / 1000.0);

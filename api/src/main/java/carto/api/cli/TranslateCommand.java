@@ -2,7 +2,6 @@ package carto.api.cli;
 
 import carto.agents.sandbox.Limits;
 import carto.api.Json;
-import carto.inference.lm.CancelToken;
 import carto.inference.lm.LanguageModel;
 import carto.translate.FfiHarness;
 import carto.translate.Toolchains;
@@ -96,14 +95,8 @@ public final class TranslateCommand implements Callable<Integer> {
                 valgrind);
         System.err.println(programs.size() + " program" + (programs.size() == 1 ? "" : "s") + " to translate into " + out.toAbsolutePath());
         try (LanguageModel lm = model.open()) {
-            CancelToken cancel = new CancelToken();
-            Thread hook = new Thread(cancel::cancel);
-            Runtime.getRuntime().addShutdownHook(hook);
-            try {
-                return TranslationBatch.run(programs, lm, harness, new Translator.Options(attempts, idiomatic, 2048, true), out, parallel, System.err::println, cancel);
-            } finally {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            }
+            return CancelOnExit.run(cancel ->
+                    TranslationBatch.run(programs, lm, harness, new Translator.Options(attempts, idiomatic, 2048, true), out, parallel, System.err::println, cancel));
         }
     }
 

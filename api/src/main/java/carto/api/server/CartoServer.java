@@ -56,7 +56,7 @@ public final class CartoServer implements AutoCloseable {
     private volatile LanguageModel model;
     private SessionManager sessions;
     private final carto.api.jobs.JobQueue jobs;
-    private final ApiRoutes[] routes = new ApiRoutes[1];
+    private ApiRoutes routes;
 
     public CartoServer(KnowledgeGraph graph, LanguageModel model, String host, int port) {
         this(graph, model, host, port, 0);
@@ -120,10 +120,10 @@ public final class CartoServer implements AutoCloseable {
                 }
             });
             ApiRoutes r = new ApiRoutes(cfg.routes);
-            routes[0] = r;
+            this.routes = r;
             r.tag("general");
             r.get("/health", "Liveness, the graph in use and the loaded model.", this::health);
-            r.get("/openapi.json", "This document.", ctx -> ctx.json(routes[0].openApi("0.1.0", apiKey != null)));
+            r.get("/openapi.json", "This document.", ctx -> ctx.json(routes.openApi("0.1.0", apiKey != null)));
             r.tag("models");
             r.post("/v1/models/load", "Load another model: a local GGUF file (path, context_length) or a remote OpenAI-compatible endpoint (remote_url, remote_model, api_key).",
                     ApiRoutes.object("path:string", "context_length:integer", "remote_url:string", "remote_model:string", "api_key:string"), this::loadModel);
@@ -197,11 +197,9 @@ public final class CartoServer implements AutoCloseable {
         }
         LanguageModel old = this.model;
         setModel(next);
-        if (old != null && old != next && closeReplacedModels) old.close();
+        if (old != null && old != next) old.close();
         ctx.json(Map.of("model", next.name(), "context_length", next.contextLength(), "fim", next.supportsFim()));
     }
-
-    private volatile boolean closeReplacedModels = true;
 
     static boolean isLoopback(String host) {
         return host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
@@ -218,7 +216,7 @@ public final class CartoServer implements AutoCloseable {
 
     /** The declared routes (what /openapi.json describes). */
     public java.util.List<ApiRoutes.Route> routes() {
-        return routes[0].routes();
+        return routes.routes();
     }
 
     public CartoServer start() {

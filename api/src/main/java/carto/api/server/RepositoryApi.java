@@ -113,12 +113,7 @@ final class RepositoryApi {
         r.tag("graph");
         GraphTools g = kg.tools();
         r.get("/v1/repositories/{id}/files", "Find files by base name or path fragment.",
-                ctx -> {
-                    String n = need(ctx, "name");
-                    var hits = n.contains("/") ? g.findFilesByPathFragment(repo(ctx).id(), n, limit(ctx, 50)) : g.findFilesByBasename(repo(ctx).id(), n, limit(ctx, 50));
-                    if (hits.isEmpty() && !n.contains("/")) hits = g.findFilesByPathFragment(repo(ctx).id(), n, limit(ctx, 50));
-                    list(ctx, hits);
-                }, id, requiredQuery("name", "string", "base name or path fragment"), query("limit", "integer", "at most this many"));
+                ctx -> list(ctx, g.findFiles(repo(ctx).id(), need(ctx, "name"), limit(ctx, 50))), id, requiredQuery("name", "string", "base name or path fragment"), query("limit", "integer", "at most this many"));
         r.get("/v1/repositories/{id}/tree", "List a directory.", ctx -> list(ctx, g.listDirectory(repo(ctx).id(), opt(ctx, "path", ""))),
                 id, query("path", "string", "directory ('' for the root)"));
         r.get("/v1/repositories/{id}/outline", "Definitions in a file with line ranges.", ctx -> list(ctx, g.outline(repo(ctx).id(), need(ctx, "path"))),
@@ -146,14 +141,11 @@ final class RepositoryApi {
         r.get("/v1/repositories/{id}/imports", "What a file imports and what imports it.", ctx -> ctx.json(g.imports(repo(ctx).id(), need(ctx, "path"))),
                 id, requiredQuery("path", "string", "file path"));
         r.get("/v1/repositories/{id}/search", "Full-text search (BM25) over symbols, code and documentation.", ctx -> {
-            String kind = ctx.queryParam("kind");
-            CodeIndex.Kind k = null;
-            if (kind != null) {
-                try {
-                    k = CodeIndex.Kind.valueOf(kind.strip().toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    throw ApiError.badRequest("kind must be symbol, code or text, not '" + kind + "'", "kind");
-                }
+            CodeIndex.Kind k;
+            try {
+                k = CodeIndex.Kind.parse(ctx.queryParam("kind"));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest(e.getMessage(), "kind");
             }
             list(ctx, g.search(repo(ctx).id(), need(ctx, "q"), k, ctx.queryParam("language"), ctx.queryParam("path"), limit(ctx, 20)));
         }, id, requiredQuery("q", "string", "words to search for"), query("kind", "string", "symbol, code or text"),
@@ -164,12 +156,9 @@ final class RepositoryApi {
 
     private void add(Context ctx) {
         JsonNode b = OpenAiApi.body(ctx);
-        for (var it = b.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!Set.of("path", "url", "name").contains(f)) throw ApiError.badRequest("unknown field '" + f + "'; a repository is given by path or url (and an optional name)", f);
-        }
-        String pathText = string(b, "path");
-        String url = string(b, "url");
+        RequestFields.only(b, Set.of("path", "url", "name"));
+        String pathText = RequestFields.string(b, "path");
+        String url = RequestFields.string(b, "url");
         if ((pathText == null) == (url == null)) throw ApiError.badRequest("give exactly one of 'path' (a folder on the server) or 'url' (a git URL to clone)", "path");
         Path root;
         if (pathText != null) {
@@ -179,7 +168,7 @@ final class RepositoryApi {
             if (!url.matches("(?i)(https?|ssh|git|file)://\\S+|[\\w.-]+@[\\w.-]+:\\S+")) {
                 throw ApiError.badRequest("'" + url + "' is not a git URL (https://, ssh://, git://, file:// or user@host:path)", "url");
             }
-            String name = string(b, "name");
+            String name = RequestFields.string(b, "name");
             String base = name != null ? name : url.replaceAll("[/]+$", "").replaceAll("\\.git$", "").replaceAll(".*[/:]", "");
             base = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]+", "-");
             if (base.isBlank() || base.startsWith(".")) base = "repo";
@@ -261,7 +250,8 @@ final class RepositoryApi {
         } finally {
             Files.deleteIfExists(patch);
         }
-        ingest(job, repoDir);
+        // the graph follows the working copy; the finished job's event stream is left as it was
+        new Ingestor(kg.graph(), kg.index()).ingest(repoDir, IngestOptions.defaults(), IngestListener.NONE);
         ctx.json(Json.MAPPER.createObjectNode().put("applied", true).put("repository", info.id()));
     }
 
@@ -270,21 +260,16 @@ final class RepositoryApi {
     private void summarize(Context ctx) {
         RepositoryInfo info = repo(ctx);
         JsonNode b = ctx.body().isBlank() ? Json.MAPPER.createObjectNode() : OpenAiApi.body(ctx);
-        for (var it = b.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!Set.of("scope", "target", "max_calls", "force", "max_tokens").contains(f)) {
-                throw ApiError.badRequest("unknown field '" + f + "'; the fields are scope, target, max_calls, force, max_tokens", f);
-            }
-        }
+        RequestFields.only(b, Set.of("scope", "target", "max_calls", "force", "max_tokens"));
         carto.agents.summary.Summarizer.Scope scope;
         try {
-            scope = carto.agents.summary.Summarizer.Scope.parse(string(b, "scope"));
+            scope = carto.agents.summary.Summarizer.Scope.parse(RequestFields.string(b, "scope"));
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage(), "scope");
         }
-        String target = string(b, "target");
-        int maxCalls = integer(b, "max_calls", 1000, 1, 1_000_000);
-        int maxTokens = integer(b, "max_tokens", 96, 16, 1024);
+        String target = RequestFields.string(b, "target");
+        int maxCalls = RequestFields.integer(b, "max_calls", 1000, 1, 1_000_000);
+        int maxTokens = RequestFields.integer(b, "max_tokens", 96, 16, 1024);
         JsonNode force = b.get("force");
         if (force != null && !force.isNull() && !force.isBoolean()) throw ApiError.badRequest("'force' must be true or false", "force");
         LanguageModel m = model.get();
@@ -356,12 +341,9 @@ final class RepositoryApi {
 
     /** The issue body, validated field by field with messages that name the field. */
     static IssueRequest issueRequest(JsonNode b) {
-        for (var it = b.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!ISSUE_FIELDS.contains(f)) throw ApiError.badRequest("unknown field '" + f + "'; the fields are " + String.join(", ", ISSUE_FIELDS.stream().sorted().toList()), f);
-        }
-        String title = string(b, "title");
-        String body = string(b, "body");
+        RequestFields.only(b, ISSUE_FIELDS);
+        String title = RequestFields.string(b, "title");
+        String body = RequestFields.string(b, "body");
         if ((title == null || title.isBlank()) && (body == null || body.isBlank())) throw ApiError.badRequest("an issue needs a 'title' or a 'body'", "title");
         List<String> comments = new ArrayList<>();
         JsonNode c = b.get("comments");
@@ -374,7 +356,7 @@ final class RepositoryApi {
         }
         IssueType type;
         try {
-            type = IssueType.parse(string(b, "type"));
+            type = IssueType.parse(RequestFields.string(b, "type"));
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage(), "type");
         }
@@ -396,34 +378,18 @@ final class RepositoryApi {
                         ch.path("build").asBoolean(false), ch.path("full_tests").asBoolean(false));
             } else throw ApiError.badRequest("'checks' must be an object like {\"build\": true} or an array of check names", "checks");
         }
-        int candidates = integer(b, "candidates", 3, 1, 10);
-        int maxTokens = integer(b, "max_tokens", 200_000, 1000, 10_000_000);
-        int timeout = integer(b, "command_timeout_seconds", 600, 1, 3600);
+        int candidates = RequestFields.integer(b, "candidates", 3, 1, 10);
+        int maxTokens = RequestFields.integer(b, "max_tokens", 200_000, 1000, 10_000_000);
+        int timeout = RequestFields.integer(b, "command_timeout_seconds", 600, 1, 3600);
         try {
-            return new IssueRequest(title, body, comments, type, checks, string(b, "build_command"), string(b, "test_command"), string(b, "regression_command"),
-                    candidates, string(b, "base_commit"), maxTokens, Duration.ofSeconds(timeout));
+            return new IssueRequest(title, body, comments, type, checks, RequestFields.string(b, "build_command"), RequestFields.string(b, "test_command"), RequestFields.string(b, "regression_command"),
+                    candidates, RequestFields.string(b, "base_commit"), maxTokens, Duration.ofSeconds(timeout));
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage(), null);
         }
     }
 
     // ---- parameters ---------------------------------------------------------------------------
-
-    private static String string(JsonNode b, String f) {
-        JsonNode n = b.get(f);
-        if (n == null || n.isNull()) return null;
-        if (!n.isTextual()) throw ApiError.badRequest("'" + f + "' must be a string", f);
-        return n.asText();
-    }
-
-    private static int integer(JsonNode b, String f, int def, int min, int max) {
-        JsonNode n = b.get(f);
-        if (n == null || n.isNull()) return def;
-        if (!n.isIntegralNumber()) throw ApiError.badRequest("'" + f + "' must be an integer", f);
-        int v = n.asInt();
-        if (v < min || v > max) throw ApiError.badRequest("'" + f + "' must be between " + min + " and " + max + ", got " + v, f);
-        return v;
-    }
 
     private static String need(Context ctx, String name) {
         String v = ctx.queryParam(name);

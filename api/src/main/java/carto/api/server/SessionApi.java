@@ -82,12 +82,12 @@ public final class SessionApi {
     private void open(Context ctx) {
         JsonNode b = OpenAiApi.body(ctx);
         SessionManager m = manager();
-        String wantModel = text(b, "model");
+        String wantModel = RequestFields.string(b, "model");
         if (wantModel != null && !wantModel.equals(m.model().config().name()) && !wantModel.equals(m.model().file().path().getFileName().toString())) {
             throw new ApiError(404, "model_not_found", "model '" + wantModel + "' is not loaded; this server runs '" + m.model().config().name() + "'", "model");
         }
-        String path = text(b, "path") != null ? text(b, "path") : text(b, "file");
-        String repoRef = text(b, "repo");
+        String path = RequestFields.string(b, "path") != null ? RequestFields.string(b, "path") : RequestFields.string(b, "file");
+        String repoRef = RequestFields.string(b, "repo");
         String repoId = null, repoName = null;
         if (repoRef != null) {
             Repositories repos = repositories.get();
@@ -96,7 +96,7 @@ public final class SessionApi {
             repoId = idName[0];
             repoName = idName[1];
         }
-        String text = text(b, "text");
+        String text = RequestFields.string(b, "text");
         if (text == null) {
             if (repoId == null || path == null) {
                 throw ApiError.badRequest("give the document as 'text', or name a file of an ingested repository with 'repo' and 'path'", "text");
@@ -112,7 +112,7 @@ public final class SessionApi {
     }
 
     private static EditableCache.Mode mode(JsonNode b) {
-        String s = text(b, "mode");
+        String s = RequestFields.string(b, "mode");
         if (s == null) return null;
         try {
             return EditableCache.Mode.valueOf(s.toUpperCase(Locale.ROOT));
@@ -226,13 +226,6 @@ public final class SessionApi {
         } catch (IOException e) {
             cancel.cancel(); // the client went away: stop generating
         }
-    }
-
-    private static String text(JsonNode b, String field) {
-        JsonNode n = b.get(field);
-        if (n == null || n.isNull()) return null;
-        if (!n.isTextual()) throw ApiError.badRequest("'" + field + "' must be a string", field);
-        return n.asText();
     }
 
     private static int intField(JsonNode n, String field, String name) {

@@ -77,10 +77,7 @@ final class TranslationApi {
 
     private void submit(Context ctx) throws IOException {
         JsonNode b = OpenAiApi.body(ctx);
-        for (var it = b.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!FIELDS.contains(f)) throw ApiError.badRequest("unknown field '" + f + "'; the fields are " + String.join(", ", FIELDS.stream().sorted().toList()), f);
-        }
+        RequestFields.only(b, FIELDS);
         if (model.get() == null) throw new ApiError(503, "model_not_loaded", "no model is loaded to translate with; start carto serve with --model FILE.gguf", null);
         List<TranslationBatch.Program> programs;
         try {
@@ -96,9 +93,9 @@ final class TranslationApi {
     }
 
     private JobQueue.Work work(String id, List<TranslationBatch.Program> programs, JsonNode b) {
-        int attempts = intField(b, "attempts", 6, 1, 20);
-        int parallel = intField(b, "parallel", 2, 1, 16);
-        int timeout = intField(b, "test_timeout_seconds", 60, 1, 600);
+        int attempts = RequestFields.integer(b, "attempts", 6, 1, 20);
+        int parallel = RequestFields.integer(b, "parallel", 2, 1, 16);
+        int timeout = RequestFields.integer(b, "test_timeout_seconds", 60, 1, 600);
         boolean idiomatic = !b.has("idiomatic") || b.get("idiomatic").asBoolean(true);
         boolean valgrind = b.path("valgrind").asBoolean(false);
         Path dir = b.hasNonNull("path") ? Path.of(b.get("path").asText()) : null;
@@ -141,13 +138,6 @@ final class TranslationApi {
             out.add(new TranslationBatch.Program(name, p.get("source").asText(), ProgramTests.of(t)));
         }
         return out;
-    }
-
-    private static int intField(JsonNode b, String f, int def, int min, int max) {
-        JsonNode n = b.get(f);
-        if (n == null || n.isNull()) return def;
-        if (!n.isIntegralNumber() || n.asInt() < min || n.asInt() > max) throw ApiError.badRequest("'" + f + "' must be an integer from " + min + " to " + max, f);
-        return n.asInt();
     }
 
     private void archive(Context ctx) throws IOException {

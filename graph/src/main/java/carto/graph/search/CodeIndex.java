@@ -45,7 +45,19 @@ import java.util.Map;
  */
 public final class CodeIndex implements AutoCloseable {
     /** What a document is. */
-    public enum Kind { SYMBOL, CODE, TEXT }
+    public enum Kind {
+        SYMBOL, CODE, TEXT;
+
+        /** "symbol", "code" or "text" in any case; null stays null (any kind); anything else names the choices. */
+        public static Kind parse(String s) {
+            if (s == null) return null;
+            try {
+                return valueOf(s.strip().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("kind must be symbol, code or text, not '" + s + "'");
+            }
+        }
+    }
 
     /** One indexed unit. {@code name}/{@code qualifiedName}/{@code symbolKind} are set for symbols. */
     public record Doc(Kind kind, String path, String language, String name, String qualifiedName, String symbolKind,

@@ -88,6 +88,13 @@ public final class GraphTools {
     }
 
     /** Files whose relative path contains the fragment (case-sensitive), for browsing and pickers. */
+    /** Files by base name, or by path fragment when the name has a '/' or no base name matches. */
+    public List<FileHit> findFiles(String repoId, String nameOrFragment, int limit) {
+        if (nameOrFragment.contains("/")) return findFilesByPathFragment(repoId, nameOrFragment, limit);
+        List<FileHit> hits = findFilesByBasename(repoId, nameOrFragment, limit);
+        return hits.isEmpty() ? findFilesByPathFragment(repoId, nameOrFragment, limit) : hits;
+    }
+
     public List<FileHit> findFilesByPathFragment(String repoId, String fragment, int limit) {
         return query("finding files", """
                 MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' AND f.relativePath CONTAINS $frag
@@ -430,7 +437,7 @@ public final class GraphTools {
     }
 
     /** Every file of the repository that was read (skipped files left out), with its language. */
-    public List<FileHit> codeFiles(String repoId) {
+    public List<FileHit> files(String repoId) {
         return query("listing files", """
                 MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' AND f.skipReason IS NULL
                 RETURN f ORDER BY f.relativePath

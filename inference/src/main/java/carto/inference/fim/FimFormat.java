@@ -45,63 +45,48 @@ public record FimFormat(String family, int prefix, int suffix, int middle, int r
      */
     public int[] lead(Tokenizer tok, FimRequest r) {
         List<Integer> out = new ArrayList<>();
-        Vocabulary v = tok.vocabulary();
-        if (bos) out.add(v.bos);
-        if (!r.context().isEmpty() || r.repoName() != null) {
-            if (repoName >= 0 && fileSep >= 0) {
-                if (r.repoName() != null) {
-                    out.add(repoName);
-                    add(out, tok.encode(r.repoName() + "\n", false, false));
-                }
-                for (FimRequest.ContextFile f : r.context()) {
-                    out.add(fileSep);
-                    add(out, tok.encode(f.path() + "\n" + f.content() + (f.content().endsWith("\n") ? "" : "\n"), false, false));
-                }
-                if (r.path() != null) {
-                    out.add(fileSep);
-                    add(out, tok.encode(r.path() + "\n", false, false));
-                }
-                out.add(prefix);
-            } else {
-                out.add(prefix);
-                add(out, tok.encode(contextComment(r), false, false));
-            }
-        } else {
-            out.add(prefix);
-        }
+        if (bos) out.add(tok.vocabulary().bos);
+        boolean context = !r.context().isEmpty() || r.repoName() != null;
+        boolean asTokens = context && addRepositoryTokens(tok, r, out);
+        out.add(prefix);
+        if (context && !asTokens) add(out, tok.encode(contextComment(r), false, false));
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** The prompt: [BOS] [repository context] PRE prefix SUF suffix MID. */
     public int[] prompt(Tokenizer tok, FimRequest r) {
         List<Integer> out = new ArrayList<>();
-        Vocabulary v = tok.vocabulary();
-        if (bos) out.add(v.bos);
-        String prefixText = r.prefix();
-        if (!r.context().isEmpty() || r.repoName() != null) {
-            if (repoName >= 0 && fileSep >= 0) {
-                if (r.repoName() != null) {
-                    out.add(repoName);
-                    add(out, tok.encode(r.repoName() + "\n", false, false));
-                }
-                for (FimRequest.ContextFile f : r.context()) {
-                    out.add(fileSep);
-                    add(out, tok.encode(f.path() + "\n" + f.content() + (f.content().endsWith("\n") ? "" : "\n"), false, false));
-                }
-                if (r.path() != null) {
-                    out.add(fileSep);
-                    add(out, tok.encode(r.path() + "\n", false, false));
-                }
-            } else {
-                prefixText = contextComment(r) + prefixText;
-            }
-        }
+        if (bos) out.add(tok.vocabulary().bos);
+        boolean context = !r.context().isEmpty() || r.repoName() != null;
+        boolean asTokens = context && addRepositoryTokens(tok, r, out);
+        String prefixText = context && !asTokens ? contextComment(r) + r.prefix() : r.prefix();
         out.add(prefix);
         add(out, tok.encode(prefixText, false, false));
         out.add(suffix);
         add(out, tok.encode(r.suffix(), false, false));
         out.add(middle);
         return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The repository name and context files in the model's own repository tokens (repo name, file
+     * separators); false, adding nothing, when the model has no such tokens.
+     */
+    private boolean addRepositoryTokens(Tokenizer tok, FimRequest r, List<Integer> out) {
+        if (repoName < 0 || fileSep < 0) return false;
+        if (r.repoName() != null) {
+            out.add(repoName);
+            add(out, tok.encode(r.repoName() + "\n", false, false));
+        }
+        for (FimRequest.ContextFile f : r.context()) {
+            out.add(fileSep);
+            add(out, tok.encode(f.path() + "\n" + f.content() + (f.content().endsWith("\n") ? "" : "\n"), false, false));
+        }
+        if (r.path() != null) {
+            out.add(fileSep);
+            add(out, tok.encode(r.path() + "\n", false, false));
+        }
+        return true;
     }
 
     /** Without repository tokens, context files become a leading comment block of the prefix. */
