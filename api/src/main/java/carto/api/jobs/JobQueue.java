@@ -65,11 +65,14 @@ public final class JobQueue implements AutoCloseable {
         pendingWork.put(job.id(), work);
         job.emit("state", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("state", "queued"));
         store.save(job);
-        synchronized (this) {
-            if (running.containsKey(repository)) waiting.computeIfAbsent(repository, k -> new ArrayDeque<>()).add(job);
-            else start(job);
-        }
+        enqueue(job);
         return job;
+    }
+
+    /** Starts the job, or lines it up behind the one running on its repository. */
+    private synchronized void enqueue(Job job) {
+        if (running.containsKey(job.repository())) waiting.computeIfAbsent(job.repository(), k -> new ArrayDeque<>()).add(job);
+        else start(job);
     }
 
     private void start(Job job) {
@@ -123,10 +126,7 @@ public final class JobQueue implements AutoCloseable {
         job.emit("log", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("message", "resumed after a restart"));
         pendingWork.put(id, work);
         store.save(job);
-        synchronized (this) {
-            if (running.containsKey(job.repository())) waiting.computeIfAbsent(job.repository(), k -> new ArrayDeque<>()).add(job);
-            else start(job);
-        }
+        enqueue(job);
         return true;
     }
 
