@@ -311,8 +311,17 @@ public final class Model implements AutoCloseable {
         for (; i < n; i++) a[off + i] += b[i];
     }
 
+    /** gate = silu(gate) * up, vectorized: the scalar exp was 3% of a decode step. */
     static void swiglu(float[] gate, float[] up, int n) {
-        for (int i = 0; i < n; i++) {
+        int i = 0;
+        if (F.length() >= 8) {
+            FloatVector one = FloatVector.broadcast(F, 1f);
+            for (int upper = F.loopBound(n); i < upper; i += F.length()) {
+                FloatVector g = FloatVector.fromArray(F, gate, i);
+                g.div(g.neg().lanewise(VectorOperators.EXP).add(one)).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+            }
+        }
+        for (; i < n; i++) {
             float g = gate[i];
             gate[i] = g / (1.0f + (float) Math.exp(-g)) * up[i];
         }

@@ -67,9 +67,10 @@ public final class Q4_0Matrix extends WeightMatrix {
             ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, blk + 2, LE);
             FloatVector s = FloatVector.zero(F);
             for (int p = 0; p < 16 / L; p++) {
-                IntVector v = (IntVector) q.convertShape(VectorOperators.B2I, I, p);
+                // zero-extended, the high nibble needs no mask after the shift
+                IntVector v = (IntVector) q.convertShape(VectorOperators.ZERO_EXTEND_B2I, I, p);
                 s = ((FloatVector) v.and(0xf).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + p * L), s);
-                s = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xf).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + p * L), s);
+                s = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, xi + 16 + p * L), s);
             }
             float d = f16(data, blk);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
