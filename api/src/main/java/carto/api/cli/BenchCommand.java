@@ -132,7 +132,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--gen-tokens", defaultValue = "64")
         int genTokens;
 
-        @Option(names = "--repeats", defaultValue = "5", description = "Runs; the best is reported (default ${DEFAULT-VALUE}).")
+        @Option(names = "--repeats", defaultValue = "5", description = "Timed runs after one untimed warm-up run; the best and the median are reported (default ${DEFAULT-VALUE}).")
         int repeats;
 
         @Override

@@ -88,7 +88,7 @@ public final class PieBenchmark {
                             update[i] = (b - a) / 1e6;
                             ttft[i] = (d - a) / 1e6;
                         }
-                        times.put(mode, new double[]{median(update), median(ttft)});
+                        times.put(mode, new double[]{InferenceBenchmark.median(update), InferenceBenchmark.median(ttft)});
                     }
                     double pie = times.get(EditableCache.Mode.PIE)[0];
                     row.put("exact_update_ms", round(times.get(EditableCache.Mode.EXACT)[0]));
@@ -312,13 +312,7 @@ public final class PieBenchmark {
         return d;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
     private static double round(double v) {
-        return Math.round(v * 1000) / 1000.0;
+        return InferenceBenchmark.round(v, 3);
     }
 }

@@ -4,6 +4,8 @@ import carto.inference.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -57,5 +59,6 @@ public final class Q8_0Matrix extends WeightMatrix {
         return (FloatVector) ByteVector.fromMemorySegment(BYTES, data, off, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    private static final jdk.incubator.vector.VectorSpecies<Byte> BYTES = jdk.incubator.vector.VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(F.vectorBitSize() / 4));
+    /** A quarter of F's width: exactly one byte per float lane. */
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
 }
