@@ -9,7 +9,6 @@ import carto.ingest.lang.LanguageDetector;
 import carto.ingest.parse.CodeFrontEnd;
 import carto.ingest.parse.ParsedCode;
 import carto.ingest.parse.RawReference;
-import carto.ingest.parse.SyntaxNode;
 import carto.ingest.parse.SyntaxTree;
 import carto.ingest.parse.TreeSitterParser;
 import carto.ingest.semantic.HeuristicResolver;
@@ -97,6 +96,10 @@ public final class Ingestor {
 
         Map<String, Double> phases = new LinkedHashMap<>();
         long[] mark = {System.nanoTime()};
+        // a re-ingest resolves names against the definitions already in the graph: read them while the files are walked and parsed
+        java.util.concurrent.CompletableFuture<List<CodeGraph.Definition>> stored = options.incremental()
+                ? java.util.concurrent.CompletableFuture.supplyAsync(() -> graph.definitions(repoId))
+                : java.util.concurrent.CompletableFuture.completedFuture(List.of());
         listener.phase("walking", 0);
         RepositoryWalker.Result walk = new RepositoryWalker(options.maxFileSize()).walk(abs);
         List<IngestSummary.Skip> skips = new ArrayList<>();
@@ -136,52 +139,70 @@ public final class Ingestor {
         int unchanged = sources.size() - added - changed;
 
         mark[0] = phase(phases, "compare", mark[0]);
-        listener.phase("parsing", toWrite.size());
-        List<Parsed> parsed = parse(toWrite, options, listener);
-        int parseErrors = (int) parsed.stream().filter(p -> p.graph().file().parseError()).count();
-
-        mark[0] = phase(phases, "parse", mark[0]);
-        int resolved;
-        // what the change affects: definitions and imports of changed and deleted files (before they are rewritten)
-        Set<String> touched = new LinkedHashSet<>();
-        toWrite.forEach(s -> { if (old.containsKey(s.path())) touched.add(s.path()); });
-        touched.addAll(deleted);
-        List<CodeGraph.Definition> previous = fresh ? List.of() : graph.definitions(repoId);
-        List<CodeGraph.Definition> definitions = new ArrayList<>();
-        for (CodeGraph.Definition d : previous) if (!touched.contains(d.path())) definitions.add(d);
-        for (Parsed p : parsed) {
-            for (FileGraph.AstNodeRecord a : p.graph().ast()) {
-                if (a.kind() != null) {
-                    definitions.add(new CodeGraph.Definition(p.source().path(), a.name(), a.kind(), a.qualifiedName(), a.startByte(), a.endByte(),
-                            a.startLine(), a.endLine()));
-                }
-            }
-        }
-        Set<String> dependents = new LinkedHashSet<>();
-        if (!fresh) {
-            Set<String> affectedNames = new HashSet<>();
-            for (CodeGraph.Definition d : previous) if (touched.contains(d.path()) && d.name() != null) affectedNames.add(d.name());
-            for (Parsed p : parsed) for (FileGraph.AstNodeRecord a : p.graph().ast()) if (a.name() != null && a.kind() != null) affectedNames.add(a.name());
-            for (String p : deleted) affectedNames.add(stem(p));
-            for (Source s : toWrite) if (!old.containsKey(s.path())) affectedNames.add(stem(s.path()));
-            dependents.addAll(graph.filesReferencing(repoId, affectedNames, touched));
-        }
-
-        mark[0] = phase(phases, "dependents", mark[0]);
-        listener.phase("writing graph", parsed.size());
-        graph.upsertRepository(repoId, abs.getFileName() == null ? abs.toString() : abs.getFileName().toString(), abs.toString(), git[1], git[0]);
-        List<String> rewritten = new ArrayList<>(touched);
-        if (!rewritten.isEmpty()) graph.deleteFiles(repoId, rewritten);
-        // graph nodes and the search index are written in the background while semantic edges are resolved
+        // graph nodes and the search index are written in the background; on a fresh ingest the
+        // writer starts with the first parsed files, a re-ingest first removes what it replaces
         ExecutorService background = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "carto-ingest-write");
             t.setDaemon(true);
             return t;
         });
-        long[] written;
-        long semantic;
+        boolean complete = false;
         try {
-            Future<long[]> nodes = background.submit(() -> graph.writeFiles(repoId, parsed.stream().map(Parsed::graph).toList()));
+            GraphWriter writer = null;
+            if (fresh) {
+                graph.upsertRepository(repoId, abs.getFileName() == null ? abs.toString() : abs.getFileName().toString(), abs.toString(), git[1], git[0]);
+                writer = new GraphWriter(repoId, background);
+            }
+            listener.phase("parsing", toWrite.size());
+            GraphWriter early = writer;
+            List<Parsed> parsed;
+            try {
+                parsed = parse(toWrite, options, listener, early == null ? p -> { } : p -> early.add(p.graph()));
+            } finally {
+                if (early != null) early.close();
+            }
+            int parseErrors = (int) parsed.stream().filter(p -> p.graph().file().parseError()).count();
+
+            mark[0] = phase(phases, "parse", mark[0]);
+            int resolved;
+            // what the change affects: definitions and imports of changed and deleted files (before they are rewritten)
+            Set<String> touched = new LinkedHashSet<>();
+            toWrite.forEach(s -> { if (old.containsKey(s.path())) touched.add(s.path()); });
+            touched.addAll(deleted);
+            List<CodeGraph.Definition> previous = fresh ? List.of() : await(stored);
+            List<CodeGraph.Definition> definitions = new ArrayList<>();
+            for (CodeGraph.Definition d : previous) if (!touched.contains(d.path())) definitions.add(d);
+            for (Parsed p : parsed) {
+                for (FileGraph.AstNodeRecord a : p.graph().ast()) {
+                    if (a.kind() != null) {
+                        definitions.add(new CodeGraph.Definition(p.source().path(), a.name(), a.kind(), a.qualifiedName(), a.startByte(), a.endByte(),
+                                a.startLine(), a.endLine()));
+                    }
+                }
+            }
+            Set<String> dependents = new LinkedHashSet<>();
+            if (!fresh) {
+                Set<String> affectedNames = new HashSet<>();
+                for (CodeGraph.Definition d : previous) if (touched.contains(d.path()) && d.name() != null) affectedNames.add(d.name());
+                for (Parsed p : parsed) for (FileGraph.AstNodeRecord a : p.graph().ast()) if (a.name() != null && a.kind() != null) affectedNames.add(a.name());
+                for (String p : deleted) affectedNames.add(stem(p));
+                for (Source s : toWrite) if (!old.containsKey(s.path())) affectedNames.add(stem(s.path()));
+                dependents.addAll(graph.filesReferencing(repoId, affectedNames, touched));
+            }
+
+            mark[0] = phase(phases, "dependents", mark[0]);
+            listener.phase("writing graph", parsed.size());
+            List<String> rewritten = new ArrayList<>(touched);
+            if (writer == null) {
+                graph.upsertRepository(repoId, abs.getFileName() == null ? abs.toString() : abs.getFileName().toString(), abs.toString(), git[1], git[0]);
+                if (!rewritten.isEmpty()) graph.deleteFiles(repoId, rewritten);
+                writer = new GraphWriter(repoId, background);
+                for (Parsed p : parsed) writer.add(p.graph());
+                writer.close();
+            }
+            long[] written;
+            long semantic;
+            Future<long[]> nodes = writer.result();
             Future<?> indexed = background.submit(() -> {
                 Map<String, List<CodeIndex.Doc>> docs = new LinkedHashMap<>();
                 for (Parsed p : parsed) docs.put(p.source().path(), p.docs());
@@ -210,10 +231,27 @@ public final class Ingestor {
             mark[0] = phase(phases, "write edges", mark[0]);
             await(indexed);
             mark[0] = phase(phases, "index (waiting)", mark[0]);
+            complete = true;
+
+            return summary(repoId, abs, git, walk, sources, skips, added, changed, deleted.size(), unchanged, resolved, parseErrors,
+                    written[0], written[1] + semantic, semantic, t0, phases);
         } finally {
             background.shutdownNow();
+            // a fresh ingest that failed half-way leaves nothing behind, so the next run starts over instead of trusting partial files
+            if (!complete && fresh) {
+                try {
+                    graph.deleteRepository(repoId);
+                    index.deleteRepository(repoId);
+                } catch (RuntimeException e) {
+                    log.debug("could not remove the partial graph of {}: {}", repoId, e.toString());
+                }
+            }
         }
+    }
 
+    private IngestSummary summary(String repoId, Path abs, String[] git, RepositoryWalker.Result walk, List<Source> sources,
+                                  List<IngestSummary.Skip> skips, int added, int changed, int deleted, int unchanged, int resolved,
+                                  int parseErrors, long nodes, long edges, long semantic, long t0, Map<String, Double> phases) {
         Map<String, Integer> byLanguage = new TreeMap<>();
         Map<String, Integer> unparsed = new TreeMap<>();
         long lines = 0;
@@ -226,8 +264,58 @@ public final class Ingestor {
         for (Source s : sources) if (s.encoding() != null) skips.add(new IngestSummary.Skip(s.path(), s.encoding()));
         skips.sort((a, b) -> a.path().compareTo(b.path()));
         return new IngestSummary(repoId, abs.toString(), git[0], (int) sources.stream().filter(s -> s.skipReason() == null).count(), lines,
-                byLanguage, unparsed, skips, walk.ignoredByGit(), walk.skippedDirs(), added, changed, deleted.size(), unchanged,
-                resolved, parseErrors, written[0], written[1] + semantic, semantic, Duration.ofNanos(System.nanoTime() - t0), phases);
+                byLanguage, unparsed, skips, walk.ignoredByGit(), walk.skippedDirs(), added, changed, deleted, unchanged,
+                resolved, parseErrors, nodes, edges, semantic, Duration.ofNanos(System.nanoTime() - t0), phases);
+    }
+
+    /**
+     * Writes files to the graph on a background thread in batches, in the order they are handed
+     * over, so writing overlaps parsing. {@link #close} after the last file; {@link #result} gives
+     * the nodes and edges written, or the failure.
+     */
+    private final class GraphWriter implements AutoCloseable {
+        /** AST, text and file nodes per write transaction: small enough to start early, large enough to amortize a commit. */
+        private static final int BATCH_NODES = 8_000;
+        private static final FileGraph END = new FileGraph(null, List.of(), List.of());
+        private final java.util.concurrent.BlockingQueue<FileGraph> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Future<long[]> result;
+
+        GraphWriter(String repoId, ExecutorService pool) {
+            result = pool.submit(() -> {
+                long[] total = new long[2];
+                List<FileGraph> batch = new ArrayList<>();
+                int nodes = 0;
+                for (FileGraph f = queue.take(); f != END; f = queue.take()) {
+                    batch.add(f);
+                    nodes += f.ast().size() + f.text().size() + 1;
+                    if (nodes >= BATCH_NODES) {
+                        add(total, graph.writeFiles(repoId, batch));
+                        batch = new ArrayList<>();
+                        nodes = 0;
+                    }
+                }
+                if (!batch.isEmpty()) add(total, graph.writeFiles(repoId, batch));
+                return total;
+            });
+        }
+
+        private static void add(long[] total, long[] written) {
+            total[0] += written[0];
+            total[1] += written[1];
+        }
+
+        void add(FileGraph f) {
+            queue.add(f);
+        }
+
+        @Override
+        public void close() {
+            queue.add(END);
+        }
+
+        Future<long[]> result() {
+            return result;
+        }
     }
 
     private static long phase(Map<String, Double> phases, String name, long since) {
@@ -306,14 +394,16 @@ public final class Ingestor {
 
     // ---- parsing ----
 
-    private List<Parsed> parse(List<Source> files, IngestOptions options, IngestListener listener) {
+    private List<Parsed> parse(List<Source> files, IngestOptions options, IngestListener listener, java.util.function.Consumer<Parsed> onParsed) {
         List<Parsed> out = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger done = new AtomicInteger();
         ConcurrentLinkedQueue<TreeSitterParser> parsers = new ConcurrentLinkedQueue<>();
         ThreadLocal<Map<Language, TreeSitterParser>> local = ThreadLocal.withInitial(() -> new EnumMap<>(Language.class));
         try {
             runAll(files, options.threads(), s -> {
-                out.add(parseOne(s, options, local.get(), parsers));
+                Parsed p = parseOne(s, options, local.get(), parsers);
+                out.add(p);
+                onParsed.accept(p);
                 listener.progress(done.incrementAndGet(), files.size());
             });
         } finally {
@@ -365,14 +455,11 @@ public final class Ingestor {
             return p;
         });
         ParsedCode code;
-        Set<String> refNames = new java.util.TreeSet<>();
         try (SyntaxTree tree = parser.parse(s.utf8())) {
             code = new CodeFrontEnd(lang, options.depth()).parse(tree, grammarOf(lang), s.path(),
                     lang == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null);
-            if (lang == Language.JAVA) {
-                for (Map<String, SyntaxNode> m : tree.query("[(identifier) @name (type_identifier) @name]")) refNames.add(tree.text(m.get("name")));
-            }
         }
+        Set<String> refNames = new java.util.TreeSet<>(code.identifiers());
         for (RawReference r : code.references()) {
             if (r.kind() == RawReference.Kind.IMPORT) {
                 String spec = r.name().replaceAll("[\"'<>]", "");

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Re-ingesting after edits, additions, deletions and a rename gives exactly the graph a fresh ingest gives. */
@@ -70,6 +71,29 @@ class IncrementalIngestTest {
             IngestSummary third = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("inc"), IngestListener.NONE);
             assertEquals(0, third.added() + third.changed() + third.deleted(), "nothing changed");
             assertEquals(incremental, GraphExport.export(g, "inc"));
+        }
+    }
+
+    /**
+     * Graph writes start while files are still being parsed; a fresh ingest that fails after some
+     * were written must not leave them behind, or the next run would take them for up to date.
+     */
+    @Test
+    void aFreshIngestThatFailsLeavesNothingAndTheNextRunIsComplete() throws Exception {
+        Neo4jCodeGraph g = TestGraph.graph();
+        Path repo = FixtureRepo.copy(tmp.resolve("repo"));
+        CodeIndex closed = CodeIndex.open(tmp.resolve("closed-index"));
+        closed.close();
+        assertThrows(RuntimeException.class, () -> new Ingestor(g, closed).ingest(repo, IngestOptions.defaults().withRepoId("half"), IngestListener.NONE));
+        assertTrue(g.repository("half").isEmpty(), "the partial repository is removed");
+        assertEquals(0, g.counts("half")[0]);
+
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
+            IngestSummary again = new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("half"), IngestListener.NONE);
+            IngestSummary check = new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("half-check"), IngestListener.NONE);
+            assertEquals(0, again.unchanged(), "nothing is taken for up to date");
+            assertEquals(check.added(), again.added());
+            assertEquals(GraphExport.export(g, "half-check").size(), GraphExport.export(g, "half").size());
         }
     }
 }

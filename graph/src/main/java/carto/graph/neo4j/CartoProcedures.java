@@ -1,5 +1,6 @@
 package carto.graph.neo4j;
 
+import org.neo4j.graphdb.Direction;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.RelationshipType;
@@ -11,9 +12,13 @@ import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -41,27 +46,31 @@ public class CartoProcedures {
     @Context
     public Transaction tx;
 
-    /** Nodes and relationships a call created. */
+    /** Nodes and relationships a call created, and relationships it deleted. */
     public static class Counts {
         public long nodes;
         public long relationships;
+        public long deleted;
 
         public Counts(long nodes, long relationships) {
+            this(nodes, relationships, 0);
+        }
+
+        public Counts(long nodes, long relationships, long deleted) {
             this.nodes = nodes;
             this.relationships = relationships;
+            this.deleted = deleted;
         }
     }
 
     @Procedure(name = "carto.writeFiles", mode = Mode.WRITE)
-    @Description("Creates File nodes with their AST and text chunks (rows as written by Carto's ingest).")
+    @Description("Creates File nodes with their AST and text chunks, and the directories above them that are missing (rows as written by Carto's ingest).")
     public Stream<Counts> writeFiles(@Name("repoId") String repoId, @Name("files") List<Map<String, Object>> files) {
-        long nodes = 0, rels = 0;
-        Map<String, Node> parents = new HashMap<>();
+        long[] counts = new long[2];
+        Map<String, Node> folders = new HashMap<>();
         for (Map<String, Object> f : files) {
-            String parentPath = (String) f.get("parent");
-            Node parent = parents.computeIfAbsent(parentPath, p -> p.isEmpty() ? single(tx.findNodes(REPOSITORY, "id", repoId))
-                    : single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p)));
-            if (parent == null) throw new IllegalArgumentException("parent '" + parentPath + "' of a file is missing in repository " + repoId);
+            Node parent = folder(repoId, (String) f.get("parent"), folders, counts);
+            long nodes = 0, rels = 0;
             Node file = tx.createNode(FILE);
             setAll(file, map(f.get("props")));
             parent.createRelationshipTo(file, HAS_FILE);
@@ -111,66 +120,243 @@ public class CartoProcedures {
                 }
                 previous = c;
             }
+            counts[0] += nodes;
+            counts[1] += rels;
         }
-        return Stream.of(new Counts(nodes, rels));
+        return Stream.of(new Counts(counts[0], counts[1]));
     }
 
-    @Procedure(name = "carto.writeEdges", mode = Mode.WRITE)
-    @Description("Creates semantic edges of one type between definitions (or files, for IMPORTS) addressed by path and start byte.")
-    public Stream<Counts> writeEdges(@Name("repoId") String repoId, @Name("type") String type, @Name("rows") List<Map<String, Object>> rows) {
-        RelationshipType rel = RelationshipType.withName(type);
-        boolean files = type.equals("IMPORTS");
-        Map<String, Map<Long, Node>> byPath = new HashMap<>();
-        long created = 0;
-        for (Map<String, Object> e : rows) {
-            Node a = lookup(repoId, files, (String) e.get("fp"), ((Number) e.get("fs")).longValue(), byPath);
-            Node b = lookup(repoId, files, (String) e.get("tp"), ((Number) e.get("ts")).longValue(), byPath);
-            if (a == null || b == null) continue;
-            var r = a.createRelationshipTo(b, rel);
-            r.setProperty("resolution", e.get("res"));
-            r.setProperty("line", ((Number) e.get("line")).longValue());
-            created++;
-        }
-        return Stream.of(new Counts(0, created));
-    }
-
-    @Procedure(name = "carto.deleteEdgesFrom", mode = Mode.WRITE)
-    @Description("Deletes the semantic edges (CALLS, REFERENCES, EXTENDS, IMPLEMENTS, OVERRIDES, IMPORTS) that start in the given files.")
-    public Stream<Counts> deleteEdgesFrom(@Name("repoId") String repoId, @Name("paths") List<String> paths) {
-        long deleted = 0;
-        for (String p : paths) {
-            try (ResourceIterator<Node> it = tx.findNodes(AST, "repoId", repoId, "path", p)) {
-                while (it.hasNext()) {
-                    for (var r : it.next().getRelationships(org.neo4j.graphdb.Direction.OUTGOING, SEMANTIC)) {
-                        r.delete();
-                        deleted++;
-                    }
-                }
+    /**
+     * The node of a folder (the repository for the root), created with its missing ancestors the
+     * way the Cypher path MERGEs them: a directory {@code File} under its parent through {@code HAS_FILE}.
+     */
+    private Node folder(String repoId, String path, Map<String, Node> known, long[] counts) {
+        Node n = known.get(path);
+        if (n != null) return n;
+        if (path.isEmpty()) {
+            n = single(tx.findNodes(REPOSITORY, "id", repoId));
+            if (n == null) throw new IllegalArgumentException("repository " + repoId + " is missing; record it before writing its files");
+        } else {
+            n = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", path));
+            if (n == null) {
+                int slash = path.lastIndexOf('/');
+                Node parent = folder(repoId, slash < 0 ? "" : path.substring(0, slash), known, counts);
+                n = tx.createNode(FILE);
+                n.setProperty("repoId", repoId);
+                n.setProperty("relativePath", path);
+                n.setProperty("basename", path.substring(slash + 1));
+                n.setProperty("kind", "directory");
+                parent.createRelationshipTo(n, HAS_FILE);
+                counts[0]++;
+                counts[1]++;
             }
+        }
+        known.put(path, n);
+        return n;
+    }
+
+    @Procedure(name = "carto.replaceEdges", mode = Mode.WRITE)
+    @Description("Deletes the semantic edges (CALLS, REFERENCES, EXTENDS, IMPLEMENTS, OVERRIDES, IMPORTS) that start in the given files, "
+            + "then creates the given ones between definitions (or files, for IMPORTS) addressed by path and start byte.")
+    public Stream<Counts> replaceEdges(@Name("repoId") String repoId, @Name("fromPaths") List<String> fromPaths,
+                                       @Name("edges") List<Map<String, Object>> edges) {
+        long deleted = 0;
+        for (String p : fromPaths) {
             Node f = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
-            if (f != null) {
-                for (var r : f.getRelationships(org.neo4j.graphdb.Direction.OUTGOING, IMPORTS)) {
+            if (f == null) continue;
+            // semantic edges start at definitions, which their file reaches through DEFINES
+            for (var d : f.getRelationships(Direction.OUTGOING, DEFINES)) {
+                for (var r : d.getEndNode().getRelationships(Direction.OUTGOING, SEMANTIC)) {
                     r.delete();
                     deleted++;
                 }
             }
+            for (var r : f.getRelationships(Direction.OUTGOING, IMPORTS)) {
+                r.delete();
+                deleted++;
+            }
         }
-        return Stream.of(new Counts(0, deleted));
+        Map<String, Map<Long, Node>> definitions = new HashMap<>(), files = new HashMap<>();
+        long created = 0;
+        for (Map<String, Object> e : edges) {
+            String type = (String) e.get("type");
+            boolean betweenFiles = type.equals("IMPORTS");
+            var cache = betweenFiles ? files : definitions;
+            Node a = lookup(repoId, betweenFiles, (String) e.get("fp"), ((Number) e.get("fs")).longValue(), cache);
+            Node b = lookup(repoId, betweenFiles, (String) e.get("tp"), ((Number) e.get("ts")).longValue(), cache);
+            if (a == null || b == null) continue;
+            var r = a.createRelationshipTo(b, RelationshipType.withName(type));
+            r.setProperty("resolution", e.get("res"));
+            r.setProperty("line", ((Number) e.get("line")).longValue());
+            created++;
+        }
+        return Stream.of(new Counts(0, created, deleted));
+    }
+
+    @Procedure(name = "carto.upsertRepository", mode = Mode.WRITE)
+    @Description("Creates or updates a Repository node (id, name, path, remote URL, commit, ingestedAt).")
+    public Stream<Counts> upsertRepository(@Name("id") String id, @Name("name") String name, @Name("path") String path,
+                                           @Name("remote") String remote, @Name("commit") String commit) {
+        Node r = single(tx.findNodes(REPOSITORY, "id", id));
+        boolean created = r == null;
+        if (created) {
+            r = tx.createNode(REPOSITORY);
+            r.setProperty("id", id);
+        }
+        r.setProperty("name", name);
+        r.setProperty("path", path);
+        r.setProperty("remoteUrl", remote);
+        r.setProperty("commit", commit);
+        r.setProperty("ingestedAt", java.time.ZonedDateTime.now());
+        return Stream.of(new Counts(created ? 1 : 0, 0));
+    }
+
+    /** One file's path and content hash. */
+    public static class FileHash {
+        public String path;
+        public String hash;
+
+        public FileHash(String path, String hash) {
+            this.path = path;
+            this.hash = hash;
+        }
+    }
+
+    @Procedure(name = "carto.fileHashes", mode = Mode.READ)
+    @Description("relativePath and contentHash of every file (not directory) of a repository.")
+    public Stream<FileHash> fileHashes(@Name("repoId") String repoId) {
+        List<FileHash> out = new ArrayList<>();
+        for (Node f : files(repoId)) out.add(new FileHash((String) f.getProperty("relativePath"), (String) f.getProperty("contentHash", "")));
+        return out.stream();
+    }
+
+    /** A definition as ingest's name resolution reads it. */
+    public static class Definition {
+        public String path;
+        public String name;
+        public String kind;
+        public String qualifiedName;
+        public long startByte;
+        public long endByte;
+        public long startLine;
+        public long endLine;
+
+        Definition(Node n) {
+            path = (String) n.getProperty("path");
+            name = (String) n.getProperty("name", null);
+            kind = (String) n.getProperty("kind");
+            qualifiedName = (String) n.getProperty("qualifiedName", null);
+            startByte = ((Number) n.getProperty("startByte")).longValue();
+            endByte = ((Number) n.getProperty("endByte")).longValue();
+            startLine = ((Number) n.getProperty("startLine")).longValue();
+            endLine = ((Number) n.getProperty("endLine")).longValue();
+        }
+    }
+
+    @Procedure(name = "carto.definitions", mode = Mode.READ)
+    @Description("Every definition (AstNode with a kind) of a repository, found through its files' DEFINES relationships.")
+    public Stream<Definition> definitions(@Name("repoId") String repoId) {
+        List<Definition> out = new ArrayList<>();
+        for (Node f : files(repoId)) {
+            for (var r : f.getRelationships(Direction.OUTGOING, DEFINES)) out.add(new Definition(r.getEndNode()));
+        }
+        return out.stream();
+    }
+
+    /** A file's path. */
+    public static class FilePath {
+        public String path;
+
+        public FilePath(String path) {
+            this.path = path;
+        }
+    }
+
+    @Procedure(name = "carto.filesReferencing", mode = Mode.READ)
+    @Description("Files of a repository that use any of the names (their refNames) or import any of the paths.")
+    public Stream<FilePath> filesReferencing(@Name("repoId") String repoId, @Name("names") List<String> names, @Name("paths") List<String> paths) {
+        Set<String> wanted = new HashSet<>(names);
+        Set<String> out = new LinkedHashSet<>();
+        for (Node f : files(repoId)) {
+            if (f.getProperty("refNames", null) instanceof String[] refs) {
+                for (String n : refs) {
+                    if (wanted.contains(n)) {
+                        out.add((String) f.getProperty("relativePath"));
+                        break;
+                    }
+                }
+            }
+        }
+        for (String p : paths) {
+            Node target = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
+            if (target == null) continue;
+            for (var r : target.getRelationships(Direction.INCOMING, IMPORTS)) out.add((String) r.getStartNode().getProperty("relativePath"));
+        }
+        return out.stream().map(FilePath::new);
+    }
+
+    @Procedure(name = "carto.deleteFiles", mode = Mode.WRITE)
+    @Description("Deletes files with their AST, text chunks and every relationship touching them, then the directories left empty.")
+    public Stream<Counts> deleteFiles(@Name("repoId") String repoId, @Name("paths") List<String> paths) {
+        long nodes = 0;
+        Set<Node> folders = new HashSet<>();
+        for (String p : paths) {
+            Node f = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
+            if (f == null) continue;
+            // the file's AST (reached from its root through PARENT_OF) and its text chunks
+            java.util.Deque<Node> doomed = new java.util.ArrayDeque<>();
+            for (var r : f.getRelationships(Direction.OUTGOING, HAS_AST, HAS_TEXT)) doomed.push(r.getEndNode());
+            while (!doomed.isEmpty()) {
+                Node n = doomed.pop();
+                for (var r : n.getRelationships(Direction.OUTGOING, PARENT_OF)) doomed.push(r.getEndNode());
+                detachDelete(n);
+                nodes++;
+            }
+            for (var r : f.getRelationships(Direction.INCOMING, HAS_FILE)) folders.add(r.getStartNode());
+            detachDelete(f);
+            nodes++;
+        }
+        // directories left empty go too, innermost first
+        java.util.Deque<Node> check = new java.util.ArrayDeque<>(folders);
+        while (!check.isEmpty()) {
+            Node d = check.pop();
+            if (!d.hasLabel(FILE) || !"directory".equals(d.getProperty("kind", null)) || d.hasRelationship(Direction.OUTGOING, HAS_FILE)) continue;
+            for (var r : d.getRelationships(Direction.INCOMING, HAS_FILE)) check.push(r.getStartNode());
+            detachDelete(d);
+            nodes++;
+        }
+        return Stream.of(new Counts(nodes, 0));
+    }
+
+    private static void detachDelete(Node n) {
+        for (var r : n.getRelationships()) r.delete();
+        n.delete();
+    }
+
+    /** The file nodes (not directories) of a repository. */
+    private List<Node> files(String repoId) {
+        List<Node> out = new ArrayList<>();
+        try (ResourceIterator<Node> it = tx.findNodes(FILE, "repoId", repoId)) {
+            while (it.hasNext()) {
+                Node f = it.next();
+                if ("file".equals(f.getProperty("kind", null))) out.add(f);
+            }
+        }
+        return out;
     }
 
     /** The definition node starting at a byte of a file (or the file node itself), looked up once per file. */
     private Node lookup(String repoId, boolean file, String path, long startByte, Map<String, Map<Long, Node>> cache) {
         Map<Long, Node> nodes = cache.computeIfAbsent(path, p -> {
             Map<Long, Node> m = new HashMap<>();
+            Node f = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
+            if (f == null) return m;
             if (file) {
-                Node f = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
-                if (f != null) m.put(0L, f);
+                m.put(0L, f);
             } else {
-                try (ResourceIterator<Node> it = tx.findNodes(AST, "repoId", repoId, "path", p)) {
-                    while (it.hasNext()) {
-                        Node n = it.next();
-                        if (n.hasProperty("kind")) m.put(((Number) n.getProperty("startByte")).longValue(), n);
-                    }
+                for (var d : f.getRelationships(Direction.OUTGOING, DEFINES)) {
+                    Node n = d.getEndNode();
+                    m.put(((Number) n.getProperty("startByte")).longValue(), n);
                 }
             }
             return m;

@@ -149,11 +149,16 @@ public final class Neo4jCodeGraph implements CodeGraph {
 
     @Override
     public void upsertRepository(String id, String name, String path, String remoteUrl, String commit) {
+        Map<String, Object> params = Map.of("id", id, "name", name, "path", path, "remote", remoteUrl == null ? "" : remoteUrl,
+                "commit", commit == null ? "" : commit);
+        if (bulk) {
+            write("recording repository " + id, tx -> tx.run("CALL carto.upsertRepository($id, $name, $path, $remote, $commit)", params).consume());
+            return;
+        }
         write("recording repository " + id, tx -> tx.run("""
                 MERGE (r:Repository {id: $id})
                 SET r.name = $name, r.path = $path, r.remoteUrl = $remote, r.commit = $commit, r.ingestedAt = datetime()
-                """, Map.of("id", id, "name", name, "path", path, "remote", remoteUrl == null ? "" : remoteUrl,
-                "commit", commit == null ? "" : commit)).consume());
+                """, params).consume());
     }
 
     @Override
@@ -205,7 +210,8 @@ public final class Neo4jCodeGraph implements CodeGraph {
     public Map<String, String> fileHashes(String repoId) {
         return read("reading file hashes", tx -> {
             Map<String, String> m = new HashMap<>();
-            tx.run("MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' RETURN f.relativePath AS p, f.contentHash AS h",
+            tx.run(bulk ? "CALL carto.fileHashes($repo) YIELD path AS p, hash AS h RETURN p, h"
+                            : "MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' RETURN f.relativePath AS p, f.contentHash AS h",
                     Map.of("repo", repoId)).forEachRemaining(r -> m.put(r.get("p").asString(), r.get("h").asString("")));
             return m;
         });
@@ -214,6 +220,13 @@ public final class Neo4jCodeGraph implements CodeGraph {
     @Override
     public void deleteFiles(String repoId, Collection<String> paths) {
         List<String> all = new ArrayList<>(paths);
+        if (bulk) {
+            for (int i = 0; i < all.size(); i += 1000) {
+                List<String> chunk = all.subList(i, Math.min(all.size(), i + 1000));
+                write("deleting changed files", tx -> tx.run("CALL carto.deleteFiles($repo, $paths)", Map.of("repo", repoId, "paths", chunk)).consume());
+            }
+            return;
+        }
         for (int i = 0; i < all.size(); i += 200) {
             List<String> chunk = all.subList(i, Math.min(all.size(), i + 200));
             write("deleting changed files", tx -> {
@@ -275,9 +288,10 @@ public final class Neo4jCodeGraph implements CodeGraph {
     public long[] writeFiles(String repoId, List<FileGraph> files) {
         if (files.isEmpty()) return new long[]{0, 0};
         long nodes = 0, edges = 0;
-        // directories first: every ancestor of every file, shallowest first
+        // the procedure creates missing directories itself; plain Cypher writes them first, every
+        // ancestor of every file, shallowest first
         Map<String, String> dirs = new LinkedHashMap<>();
-        for (FileGraph fg : files) {
+        for (FileGraph fg : bulk ? List.<FileGraph>of() : files) {
             String p = fg.file().relativePath();
             int slash;
             List<String> chain = new ArrayList<>();
@@ -439,22 +453,6 @@ public final class Neo4jCodeGraph implements CodeGraph {
     @Override
     public long replaceSemanticEdges(String repoId, Collection<String> fromFiles, List<SemanticEdge> edges) {
         List<String> files = new ArrayList<>(new LinkedHashSet<>(fromFiles));
-        for (int i = 0; i < files.size(); i += 500) {
-            List<String> chunk = files.subList(i, Math.min(files.size(), i + 500));
-            if (bulk) {
-                write("removing old semantic edges", tx -> tx.run("CALL carto.deleteEdgesFrom($repo, $paths)", Map.of("repo", repoId, "paths", chunk)).consume());
-                continue;
-            }
-            write("removing old semantic edges", tx -> {
-                tx.run("""
-                        UNWIND $paths AS p
-                        MATCH (a:AstNode {repoId: $repo, path: p})-[r:CALLS|REFERENCES|EXTENDS|IMPLEMENTS|OVERRIDES]->()
-                        DELETE r""", Map.of("repo", repoId, "paths", chunk)).consume();
-                tx.run("UNWIND $paths AS p MATCH (:File {repoId: $repo, relativePath: p})-[r:IMPORTS]->() DELETE r",
-                        Map.of("repo", repoId, "paths", chunk)).consume();
-                return null;
-            });
-        }
         Map<SemanticEdge.Type, List<Map<String, Object>>> byType = new LinkedHashMap<>();
         Set<String> seen = new java.util.HashSet<>();
         for (SemanticEdge e : edges) {
@@ -467,7 +465,34 @@ public final class Neo4jCodeGraph implements CodeGraph {
             m.put("ts", e.toStartByte());
             m.put("line", e.line());
             m.put("res", e.resolution().wire());
+            if (bulk) m.put("type", e.type().name());
             byType.computeIfAbsent(e.type(), k -> new ArrayList<>()).add(m);
+        }
+        if (bulk) {
+            // removal and the first rows in one transaction: a small update is never seen half done
+            List<Map<String, Object>> rows = byType.values().stream().flatMap(List::stream).toList();
+            long created = 0;
+            int i = 0;
+            do {
+                List<Map<String, Object>> chunk = rows.subList(i, Math.min(rows.size(), i + 10_000));
+                List<String> from = i == 0 ? files : List.of();
+                created += write("writing semantic edges", tx -> tx.run("CALL carto.replaceEdges($repo, $from, $rows)",
+                        Map.of("repo", repoId, "from", from, "rows", chunk)).single().get("relationships").asLong());
+                i += 10_000;
+            } while (i < rows.size());
+            return created;
+        }
+        for (int i = 0; i < files.size(); i += 500) {
+            List<String> chunk = files.subList(i, Math.min(files.size(), i + 500));
+            write("removing old semantic edges", tx -> {
+                tx.run("""
+                        UNWIND $paths AS p
+                        MATCH (a:AstNode {repoId: $repo, path: p})-[r:CALLS|REFERENCES|EXTENDS|IMPLEMENTS|OVERRIDES]->()
+                        DELETE r""", Map.of("repo", repoId, "paths", chunk)).consume();
+                tx.run("UNWIND $paths AS p MATCH (:File {repoId: $repo, relativePath: p})-[r:IMPORTS]->() DELETE r",
+                        Map.of("repo", repoId, "paths", chunk)).consume();
+                return null;
+            });
         }
         long created = 0;
         for (var entry : byType.entrySet()) {
@@ -486,11 +511,8 @@ public final class Neo4jCodeGraph implements CodeGraph {
                     SET r.resolution = e.res, r.line = e.line""".formatted(type);
             for (int i = 0; i < rows.size(); i += 10_000) {
                 List<Map<String, Object>> chunk = rows.subList(i, Math.min(rows.size(), i + 10_000));
-                created += bulk
-                        ? write("writing " + type + " edges", tx -> tx.run("CALL carto.writeEdges($repo, $type, $rows)",
-                                Map.of("repo", repoId, "type", type, "rows", chunk)).single().get("relationships").asLong())
-                        : write("writing " + type + " edges", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
-                                .consume().counters().relationshipsCreated());
+                created += write("writing " + type + " edges", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
+                        .consume().counters().relationshipsCreated());
             }
         }
         return created;
@@ -498,19 +520,25 @@ public final class Neo4jCodeGraph implements CodeGraph {
 
     @Override
     public List<String> filesReferencing(String repoId, Collection<String> names, Collection<String> importedPaths) {
+        Map<String, Object> params = Map.of("repo", repoId, "names", List.copyOf(names), "paths", List.copyOf(importedPaths));
+        if (bulk) {
+            return read("finding dependent files", tx -> tx.run("CALL carto.filesReferencing($repo, $names, $paths) YIELD path RETURN path AS p", params)
+                    .list(r -> r.get("p").asString()));
+        }
         return read("finding dependent files", tx -> tx.run("""
                 MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' AND f.refNames IS NOT NULL AND any(n IN f.refNames WHERE n IN $names)
                 RETURN f.relativePath AS p
                 UNION
                 UNWIND $paths AS t
                 MATCH (f:File)-[:IMPORTS]->(:File {repoId: $repo, relativePath: t})
-                RETURN f.relativePath AS p""", Map.of("repo", repoId, "names", List.copyOf(names), "paths", List.copyOf(importedPaths)))
-                .list(r -> r.get("p").asString()));
+                RETURN f.relativePath AS p""", params).list(r -> r.get("p").asString()));
     }
 
     @Override
     public List<Definition> definitions(String repoId) {
-        return read("reading definitions", tx -> tx.run("""
+        return read("reading definitions", tx -> tx.run(bulk ? """
+                CALL carto.definitions($repo) YIELD path, name, kind, qualifiedName AS qn, startByte AS sb, endByte AS eb, startLine AS sl, endLine AS el
+                RETURN path, name, kind, qn, sb, eb, sl, el""" : """
                 MATCH (n:AstNode {repoId: $repo}) WHERE n.kind IS NOT NULL
                 RETURN n.path AS path, n.name AS name, n.kind AS kind, n.qualifiedName AS qn, n.startByte AS sb, n.endByte AS eb,
                        n.startLine AS sl, n.endLine AS el""", Map.of("repo", repoId)).list(r -> new Definition(

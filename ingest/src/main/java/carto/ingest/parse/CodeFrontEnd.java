@@ -28,7 +28,10 @@ public final class CodeFrontEnd {
                     + "field_declaration_list|class_body|interface_body|enum_body|switch_case|case_clause|preproc_.*|ERROR|"
                     + "decorated_definition|lambda|arrow_function|function_expression|anonymous_class|object_creation_expression");
     private static final Set<String> FUNCTION_VALUES = Set.of("arrow_function", "function_expression", "function", "generator_function");
-    private static final Map<String, String> STRUCTURE_QUERIES = new ConcurrentHashMap<>();
+    private static final Map<String, List<String>> QUERY_GROUPS = new ConcurrentHashMap<>();
+    private static final Set<String> IMPORTING_CALLS = Set.of("require", "require_relative", "load", "import", "source", ".");
+    /** The queries run over every file, in one pass; their indexes in {@link #groups}. */
+    private static final int STRUCTURE = 0, CALLS = 1, REFERENCES = 2, IMPORTS = 3, INHERITANCE = 4, PACKAGE = 5, IDENTIFIERS = 6, GROUPS = 7;
 
     private final Language language;
     private final LanguageSpec spec;
@@ -40,26 +43,39 @@ public final class CodeFrontEnd {
         this.depth = depth;
     }
 
+    /** This language's queries in the order of the group constants. */
+    private List<String> groups(TSLanguage grammar) {
+        return QUERY_GROUPS.computeIfAbsent(language.id + "/" + depth, k -> {
+            String pkg = switch (language) {
+                case JAVA -> "(package_declaration [(scoped_identifier) (identifier)] @pkg)";
+                case KOTLIN -> "(package_header (identifier) @pkg)";
+                case GO -> "(package_clause (package_identifier) @pkg)";
+                default -> null;
+            };
+            // Java's names are resolved exactly later; the identifiers only tell which files may depend on which
+            String identifiers = language == Language.JAVA ? "[(identifier) @name (type_identifier) @name]" : null;
+            return java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers);
+        });
+    }
+
     /** The query matching every structural node type of this grammar (built from its symbol table). */
     private String structureQuery(TSLanguage grammar) {
-        return STRUCTURE_QUERIES.computeIfAbsent(language.id + "/" + depth, k -> {
-            Set<String> names = new LinkedHashSet<>();
-            for (int i = 0; i < grammar.symbolCount(); i++) {
-                if (grammar.symbolType(i) != TSSymbolType.TSSymbolTypeRegular) continue;
-                String name = grammar.symbolName(i);
-                if (name == null || name.isEmpty() || name.startsWith("_") || !Character.isLetter(name.charAt(0))) continue;
-                boolean keep = switch (depth) {
-                    case DECLARATIONS -> spec.definitions().containsKey(name) || name.equals("ERROR");
-                    case STATEMENTS -> spec.definitions().containsKey(name) || STRUCTURAL.matcher(name).matches();
-                    case FULL -> true;
-                };
-                if (keep) names.add(name);
-            }
-            names.add("ERROR");
-            StringBuilder q = new StringBuilder("[");
-            for (String n : names) q.append(" (").append(n).append(")");
-            return q.append("] @node").toString();
-        });
+        Set<String> names = new LinkedHashSet<>();
+        for (int i = 0; i < grammar.symbolCount(); i++) {
+            if (grammar.symbolType(i) != TSSymbolType.TSSymbolTypeRegular) continue;
+            String name = grammar.symbolName(i);
+            if (name == null || name.isEmpty() || name.startsWith("_") || !Character.isLetter(name.charAt(0))) continue;
+            boolean keep = switch (depth) {
+                case DECLARATIONS -> spec.definitions().containsKey(name) || name.equals("ERROR");
+                case STATEMENTS -> spec.definitions().containsKey(name) || STRUCTURAL.matcher(name).matches();
+                case FULL -> true;
+            };
+            if (keep) names.add(name);
+        }
+        names.add("ERROR");
+        StringBuilder q = new StringBuilder("[");
+        for (String n : names) q.append(" (").append(n).append(")");
+        return q.append("] @node").toString();
     }
 
     public ParsedCode parse(SyntaxTree tree, TSLanguage grammar, String relativePath) {
@@ -71,13 +87,17 @@ public final class CodeFrontEnd {
         SyntaxNode root = tree.root();
         List<SyntaxNode> kept = new ArrayList<>();
         kept.add(root);
-        for (Map<String, SyntaxNode> m : tree.query(structureQuery(grammar))) {
+        // one pass over the tree answers every query of the file; a pass costs about as much as a query
+        List<List<Map<String, SyntaxNode>>> matches = new ArrayList<>();
+        for (int g = 0; g < GROUPS; g++) matches.add(new ArrayList<>());
+        for (SyntaxTree.Match m : tree.queryGroups(groups(grammar))) matches.get(m.group()).add(m.captures());
+        for (Map<String, SyntaxNode> m : matches.get(STRUCTURE)) {
             SyntaxNode n = m.get("node");
             if (n.startByte() == root.startByte() && n.endByte() == root.endByte() && n.type().equals(root.type())) continue;
             kept.add(n);
         }
         kept.sort(Comparator.comparingInt(SyntaxNode::startByte).thenComparing(Comparator.comparingInt(SyntaxNode::endByte).reversed()));
-        String prefix = modulePrefix != null ? modulePrefix : namePrefix(tree, root, relativePath);
+        String prefix = modulePrefix != null ? modulePrefix : namePrefix(tree, matches.get(PACKAGE), relativePath);
         List<FileGraph.AstNodeRecord> out = new ArrayList<>(kept.size());
         int[] stack = new int[kept.size() + 1];
         int sp = 0;
@@ -123,8 +143,10 @@ public final class CodeFrontEnd {
                     n.startLine(), n.endLine(), n.startByte(), n.endByte(), error));
             stack[sp++] = i;
         }
-        List<RawReference> refs = references(tree);
-        return new ParsedCode(out, refs, root.hasError());
+        List<RawReference> refs = references(tree, matches);
+        Set<String> identifiers = new java.util.TreeSet<>();
+        for (Map<String, SyntaxNode> m : matches.get(IDENTIFIERS)) identifiers.add(tree.text(m.get("name")));
+        return new ParsedCode(out, refs, identifiers, root.hasError());
     }
 
     private static boolean enclosingContainer(int parent, String[] kinds, int[] stack, int sp) {
@@ -137,15 +159,10 @@ public final class CodeFrontEnd {
     }
 
     /** The prefix of qualified names: Java/Kotlin/Go package, Python module path. */
-    private String namePrefix(SyntaxTree tree, SyntaxNode root, String relativePath) {
+    private String namePrefix(SyntaxTree tree, List<Map<String, SyntaxNode>> packages, String relativePath) {
         switch (language) {
             case JAVA, KOTLIN, GO -> {
-                String q = switch (language) {
-                    case JAVA -> "(package_declaration [(scoped_identifier) (identifier)] @pkg)";
-                    case KOTLIN -> "(package_header (identifier) @pkg)";
-                    default -> "(package_clause (package_identifier) @pkg)";
-                };
-                for (Map<String, SyntaxNode> m : tree.query(q)) return tree.text(m.get("pkg")).replaceAll("\\s+", "") + ".";
+                for (Map<String, SyntaxNode> m : packages) return tree.text(m.get("pkg")).replaceAll("\\s+", "") + ".";
                 return "";
             }
             case PYTHON -> {
@@ -284,36 +301,28 @@ public final class CodeFrontEnd {
         return lastSegment((lt >= 0 ? s.substring(0, lt) : s).strip());
     }
 
-    private List<RawReference> references(SyntaxTree tree) {
+    private List<RawReference> references(SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches) {
         List<RawReference> out = new ArrayList<>();
-        if (spec.calls() != null) {
-            for (Map<String, SyntaxNode> m : tree.query(spec.calls())) {
-                SyntaxNode n = m.get("name");
-                if (n != null) out.add(new RawReference(RawReference.Kind.CALL, tree.text(n), null, n.startByte(), n.startLine()));
-            }
+        for (Map<String, SyntaxNode> m : matches.get(CALLS)) {
+            SyntaxNode n = m.get("name");
+            if (n != null) out.add(new RawReference(RawReference.Kind.CALL, tree.text(n), null, n.startByte(), n.startLine()));
         }
-        if (spec.references() != null) {
-            for (Map<String, SyntaxNode> m : tree.query(spec.references())) {
-                SyntaxNode n = m.get("name");
-                if (n != null) out.add(new RawReference(RawReference.Kind.REFERENCE, tree.text(n), null, n.startByte(), n.startLine()));
-            }
+        for (Map<String, SyntaxNode> m : matches.get(REFERENCES)) {
+            SyntaxNode n = m.get("name");
+            if (n != null) out.add(new RawReference(RawReference.Kind.REFERENCE, tree.text(n), null, n.startByte(), n.startLine()));
         }
-        if (spec.imports() != null) {
-            for (Map<String, SyntaxNode> m : tree.query(spec.imports())) {
-                SyntaxNode p = m.get("path");
-                SyntaxNode fn = m.get("fn");
-                if (p == null) continue;
-                String f = fn == null ? null : tree.text(fn);
-                if (fn != null && !Set.of("require", "require_relative", "load", "import", "source", ".").contains(f)) continue;
-                out.add(new RawReference(RawReference.Kind.IMPORT, tree.text(p), f, p.startByte(), p.startLine()));
-            }
+        for (Map<String, SyntaxNode> m : matches.get(IMPORTS)) {
+            SyntaxNode p = m.get("path");
+            SyntaxNode fn = m.get("fn");
+            if (p == null) continue;
+            String f = fn == null ? null : tree.text(fn);
+            if (fn != null && !IMPORTING_CALLS.contains(f)) continue;
+            out.add(new RawReference(RawReference.Kind.IMPORT, tree.text(p), f, p.startByte(), p.startLine()));
         }
-        if (spec.inheritance() != null) {
-            for (Map<String, SyntaxNode> m : tree.query(spec.inheritance())) {
-                SyntaxNode c = m.get("class"), b = m.get("base");
-                if (c != null && b != null) {
-                    out.add(new RawReference(RawReference.Kind.INHERIT, lastSegment(tree.text(b)), tree.text(c), c.startByte(), b.startLine()));
-                }
+        for (Map<String, SyntaxNode> m : matches.get(INHERITANCE)) {
+            SyntaxNode c = m.get("class"), b = m.get("base");
+            if (c != null && b != null) {
+                out.add(new RawReference(RawReference.Kind.INHERIT, lastSegment(tree.text(b)), tree.text(c), c.startByte(), b.startLine()));
             }
         }
         return out;

@@ -3,6 +3,10 @@ package carto.ingest.parse;
 import carto.graph.FileGraph;
 
 import java.util.List;
+import java.util.Set;
 
-/** The AST nodes of a code file (pre-order, parent indices) and the names it uses. */
-public record ParsedCode(List<FileGraph.AstNodeRecord> nodes, List<RawReference> references, boolean parseError) {}
+/**
+ * The AST nodes of a code file (pre-order, parent indices) and the names it uses; {@code identifiers}
+ * are every identifier of a Java file (empty for other languages).
+ */
+public record ParsedCode(List<FileGraph.AstNodeRecord> nodes, List<RawReference> references, Set<String> identifiers, boolean parseError) {}

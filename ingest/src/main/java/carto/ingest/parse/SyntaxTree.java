@@ -17,6 +17,16 @@ public interface SyntaxTree extends AutoCloseable {
     /** Matches of a tree-sitter query (compiled once per language and cached); each match maps capture names to nodes. */
     List<Map<String, SyntaxNode>> query(String pattern);
 
+    /** One match of {@link #queryGroups}: the index of the query that matched and its captures. */
+    record Match(int group, Map<String, SyntaxNode> captures) {}
+
+    /**
+     * Several queries answered in one pass over the tree (a pass costs about as much as a query, so
+     * this is much cheaper than one call per query); matches come in tree order, each naming its
+     * group. Null groups match nothing.
+     */
+    List<Match> queryGroups(List<String> groups);
+
     @Override
     void close();
 }

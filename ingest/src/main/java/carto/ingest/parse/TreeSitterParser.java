@@ -24,7 +24,39 @@ import java.util.function.Supplier;
  */
 public final class TreeSitterParser implements AutoCloseable {
     private static final Map<String, TSLanguage> LANGUAGES = new ConcurrentHashMap<>();
-    private static final Map<String, TSQuery> QUERIES = new ConcurrentHashMap<>();
+    private static final Map<String, GroupedQuery> QUERIES = new ConcurrentHashMap<>();
+
+    /**
+     * Several queries compiled as one, so a single pass over the tree answers all of them: tree-sitter's
+     * cursor cost is mostly the walk, paid once instead of once per query. Each pattern remembers the
+     * group (the query text) it came from, found through the pattern's start offset in the joined source.
+     */
+    private record GroupedQuery(TSQuery query, int[] groupOfPattern, String[] captureNames) {
+        static GroupedQuery compile(TSLanguage language, String grammar, List<String> groups) {
+            StringBuilder source = new StringBuilder();
+            int[] starts = new int[groups.size()];
+            for (int g = 0; g < groups.size(); g++) {
+                starts[g] = source.length();
+                if (groups.get(g) != null) source.append(groups.get(g)).append('\n');
+            }
+            TSQuery query;
+            try {
+                query = new TSQuery(language, source.toString());
+            } catch (TSQueryException e) {
+                throw new IllegalArgumentException("invalid tree-sitter query for " + grammar + ": " + e.getMessage(), e);
+            }
+            int[] groupOf = new int[query.getPatternCount()];
+            for (int p = 0; p < groupOf.length; p++) {
+                int at = query.getStartByteForPattern(p), g = 0;
+                // queries are ASCII, so byte and char offsets agree; the last group starting at or before the pattern owns it
+                for (int i = 0; i < starts.length; i++) if (starts[i] <= at && groups.get(i) != null) g = i;
+                groupOf[p] = g;
+            }
+            String[] names = new String[query.getCaptureCount()];
+            for (int c = 0; c < names.length; c++) names[c] = query.getCaptureNameForId(c);
+            return new GroupedQuery(query, groupOf, names);
+        }
+    }
 
     private final TSParser parser = new TSParser();
     private final String grammar;
@@ -81,21 +113,23 @@ public final class TreeSitterParser implements AutoCloseable {
 
         @Override
         public List<Map<String, SyntaxNode>> query(String pattern) {
-            TSQuery q = QUERIES.computeIfAbsent(grammar + "\u0000" + pattern, k -> {
-                try {
-                    return new TSQuery(language, pattern);
-                } catch (TSQueryException e) {
-                    throw new IllegalArgumentException("invalid tree-sitter query for " + grammar + ": " + e.getMessage(), e);
-                }
-            });
             List<Map<String, SyntaxNode>> out = new ArrayList<>();
+            for (Match m : queryGroups(List.of(pattern))) out.add(m.captures());
+            return out;
+        }
+
+        @Override
+        public List<Match> queryGroups(List<String> groups) {
+            GroupedQuery q = QUERIES.computeIfAbsent(grammar + "\u0000" + String.join("\u0000", groups.stream().map(g -> g == null ? "" : g).toList()),
+                    k -> GroupedQuery.compile(language, grammar, groups));
+            List<Match> out = new ArrayList<>();
             try (TSQueryCursor cursor = new TSQueryCursor()) {
-                cursor.exec(q, tree.getRootNode());
+                cursor.exec(q.query(), tree.getRootNode());
                 TSQueryMatch m = new TSQueryMatch();
                 while (cursor.nextMatch(m)) {
                     Map<String, SyntaxNode> captures = new LinkedHashMap<>();
-                    for (TSQueryCapture c : m.getCaptures()) captures.put(q.getCaptureNameForId(c.getIndex()), new Node(c.getNode()));
-                    out.add(captures);
+                    for (TSQueryCapture c : m.getCaptures()) captures.put(q.captureNames()[c.getIndex()], new Node(c.getNode()));
+                    out.add(new Match(q.groupOfPattern()[m.getPatternIndex()], captures));
                 }
             }
             return out;
@@ -107,9 +141,11 @@ public final class TreeSitterParser implements AutoCloseable {
         }
     }
 
+    /** A node whose position and type are read over JNI once: sorting and walking ask for them again and again. */
     private static final class Node implements SyntaxNode {
         private final TSNode n;
         private String type;
+        private int startByte = -1, endByte = -1, startLine = -1, endLine = -1;
 
         Node(TSNode n) {
             this.n = n;
@@ -128,24 +164,30 @@ public final class TreeSitterParser implements AutoCloseable {
 
         @Override
         public int startByte() {
-            return n.getStartByte();
+            if (startByte < 0) startByte = n.getStartByte();
+            return startByte;
         }
 
         @Override
         public int endByte() {
-            return n.getEndByte();
+            if (endByte < 0) endByte = n.getEndByte();
+            return endByte;
         }
 
         @Override
         public int startLine() {
-            return n.getStartPoint().getRow() + 1;
+            if (startLine < 0) startLine = n.getStartPoint().getRow() + 1;
+            return startLine;
         }
 
         @Override
         public int endLine() {
-            var p = n.getEndPoint();
-            // a node ending at column 0 ends on the previous line (its last character is the newline)
-            return p.getColumn() == 0 && p.getRow() > n.getStartPoint().getRow() ? p.getRow() : p.getRow() + 1;
+            if (endLine < 0) {
+                var p = n.getEndPoint();
+                // a node ending at column 0 ends on the previous line (its last character is the newline)
+                endLine = p.getColumn() == 0 && p.getRow() + 1 > startLine() ? p.getRow() : p.getRow() + 1;
+            }
+            return endLine;
         }
 
         @Override
