@@ -287,11 +287,35 @@ public final class Neo4jCodeGraph implements CodeGraph {
     @Override
     public long[] writeFiles(String repoId, List<FileGraph> files) {
         if (files.isEmpty()) return new long[]{0, 0};
+        // the procedure creates missing directories itself; plain Cypher writes them first
+        long[] dirs = bulk ? new long[]{0, 0} : writeDirectories(repoId, files);
+        long nodes = dirs[0], edges = dirs[1];
+        List<Map<String, Object>> batch = new ArrayList<>();
+        int batchNodes = 0;
+        for (FileGraph fg : files) {
+            batch.add(fileRow(repoId, fg));
+            batchNodes += fg.ast().size() + fg.text().size() + 1;
+            if (batchNodes >= BATCH_AST_NODES) {
+                long[] c = writeBatch(repoId, batch);
+                nodes += c[0];
+                edges += c[1];
+                batch = new ArrayList<>();
+                batchNodes = 0;
+            }
+        }
+        if (!batch.isEmpty()) {
+            long[] c = writeBatch(repoId, batch);
+            nodes += c[0];
+            edges += c[1];
+        }
+        return new long[]{nodes, edges};
+    }
+
+    /** Every ancestor directory of the files, shallowest first, merged under its parent; returns nodes and edges created. */
+    private long[] writeDirectories(String repoId, List<FileGraph> files) {
         long nodes = 0, edges = 0;
-        // the procedure creates missing directories itself; plain Cypher writes them first, every
-        // ancestor of every file, shallowest first
         Map<String, String> dirs = new LinkedHashMap<>();
-        for (FileGraph fg : bulk ? List.<FileGraph>of() : files) {
+        for (FileGraph fg : files) {
             String p = fg.file().relativePath();
             int slash;
             List<String> chain = new ArrayList<>();
@@ -323,24 +347,6 @@ public final class Neo4jCodeGraph implements CodeGraph {
             });
             nodes += created[0];
             edges += created[1];
-        }
-        List<Map<String, Object>> batch = new ArrayList<>();
-        int batchNodes = 0;
-        for (FileGraph fg : files) {
-            batch.add(fileRow(repoId, fg));
-            batchNodes += fg.ast().size() + fg.text().size() + 1;
-            if (batchNodes >= BATCH_AST_NODES) {
-                long[] c = writeBatch(repoId, batch);
-                nodes += c[0];
-                edges += c[1];
-                batch = new ArrayList<>();
-                batchNodes = 0;
-            }
-        }
-        if (!batch.isEmpty()) {
-            long[] c = writeBatch(repoId, batch);
-            nodes += c[0];
-            edges += c[1];
         }
         return new long[]{nodes, edges};
     }
