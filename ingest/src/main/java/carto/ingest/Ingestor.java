@@ -93,6 +93,7 @@ public final class Ingestor {
         if (!Files.isDirectory(abs)) throw new IOException(root + " is a file; give the root folder of the repository");
         String repoId = options.repoId() != null ? options.repoId() : repositoryId(abs);
         String[] git = gitInfo(abs);
+        String name = abs.getFileName() == null ? abs.toString() : abs.getFileName().toString();
 
         Map<String, Double> phases = new LinkedHashMap<>();
         long[] mark = {System.nanoTime()};
@@ -150,7 +151,7 @@ public final class Ingestor {
         try {
             GraphWriter writer = null;
             if (fresh) {
-                graph.upsertRepository(repoId, abs.getFileName() == null ? abs.toString() : abs.getFileName().toString(), abs.toString(), git[1], git[0]);
+                graph.upsertRepository(repoId, name, abs.toString(), git[1], git[0]);
                 writer = new GraphWriter(repoId, background);
             }
             listener.phase("parsing", toWrite.size());
@@ -194,7 +195,7 @@ public final class Ingestor {
             listener.phase("writing graph", parsed.size());
             List<String> rewritten = new ArrayList<>(touched);
             if (writer == null) {
-                graph.upsertRepository(repoId, abs.getFileName() == null ? abs.toString() : abs.getFileName().toString(), abs.toString(), git[1], git[0]);
+                graph.upsertRepository(repoId, name, abs.toString(), git[1], git[0]);
                 if (!rewritten.isEmpty()) graph.deleteFiles(repoId, rewritten);
                 writer = new GraphWriter(repoId, background);
                 for (Parsed p : parsed) writer.add(p.graph());
@@ -289,17 +290,17 @@ public final class Ingestor {
                     batch.add(f);
                     nodes += f.ast().size() + f.text().size() + 1;
                     if (nodes >= BATCH_NODES) {
-                        add(total, graph.writeFiles(repoId, batch));
+                        addTo(total, graph.writeFiles(repoId, batch));
                         batch = new ArrayList<>();
                         nodes = 0;
                     }
                 }
-                if (!batch.isEmpty()) add(total, graph.writeFiles(repoId, batch));
+                if (!batch.isEmpty()) addTo(total, graph.writeFiles(repoId, batch));
                 return total;
             });
         }
 
-        private static void add(long[] total, long[] written) {
+        private static void addTo(long[] total, long[] written) {
             total[0] += written[0];
             total[1] += written[1];
         }

@@ -137,7 +137,7 @@ public class CartoProcedures {
             n = single(tx.findNodes(REPOSITORY, "id", repoId));
             if (n == null) throw new IllegalArgumentException("repository " + repoId + " is missing; record it before writing its files");
         } else {
-            n = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", path));
+            n = fileNode(repoId, path);
             if (n == null) {
                 int slash = path.lastIndexOf('/');
                 Node parent = folder(repoId, slash < 0 ? "" : path.substring(0, slash), known, counts);
@@ -162,7 +162,7 @@ public class CartoProcedures {
                                        @Name("edges") List<Map<String, Object>> edges) {
         long deleted = 0;
         for (String p : fromPaths) {
-            Node f = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
+            Node f = fileNode(repoId, p);
             if (f == null) continue;
             // semantic edges start at definitions, which their file reaches through DEFINES
             for (var d : f.getRelationships(Direction.OUTGOING, DEFINES)) {
@@ -288,7 +288,7 @@ public class CartoProcedures {
             }
         }
         for (String p : paths) {
-            Node target = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
+            Node target = fileNode(repoId, p);
             if (target == null) continue;
             for (var r : target.getRelationships(Direction.INCOMING, IMPORTS)) out.add((String) r.getStartNode().getProperty("relativePath"));
         }
@@ -301,7 +301,7 @@ public class CartoProcedures {
         long nodes = 0;
         Set<Node> folders = new HashSet<>();
         for (String p : paths) {
-            Node f = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
+            Node f = fileNode(repoId, p);
             if (f == null) continue;
             // the file's AST (reached from its root through PARENT_OF) and its text chunks
             java.util.Deque<Node> doomed = new java.util.ArrayDeque<>();
@@ -333,6 +333,11 @@ public class CartoProcedures {
         n.delete();
     }
 
+    /** The File node (file or directory) at a path of a repository, or null. */
+    private Node fileNode(String repoId, String path) {
+        return single(tx.findNodes(FILE, "repoId", repoId, "relativePath", path));
+    }
+
     /** The file nodes (not directories) of a repository. */
     private List<Node> files(String repoId) {
         List<Node> out = new ArrayList<>();
@@ -349,7 +354,7 @@ public class CartoProcedures {
     private Node lookup(String repoId, boolean file, String path, long startByte, Map<String, Map<Long, Node>> cache) {
         Map<Long, Node> nodes = cache.computeIfAbsent(path, p -> {
             Map<Long, Node> m = new HashMap<>();
-            Node f = single(tx.findNodes(FILE, "repoId", repoId, "relativePath", p));
+            Node f = fileNode(repoId, p);
             if (f == null) return m;
             if (file) {
                 m.put(0L, f);
