@@ -28,6 +28,17 @@ public final class FfiHarness {
     /** The outcome: whether it passed, where it failed (compile, link, test, timeout), the log, and the failing test. */
     public record Verification(boolean passed, String stage, String log, String failure) {}
 
+    /** The translated crate's manifest: a static library the C program links, and an rlib for Rust tests. */
+    static final String CRATE_MANIFEST = """
+            [package]
+            name = "translated"
+            version = "0.1.0"
+            edition = "2021"
+
+            [lib]
+            crate-type = ["staticlib", "rlib"]
+            """;
+
     static final String PRELUDE = """
             #![allow(non_snake_case, non_camel_case_types, non_upper_case_globals, unused_imports, unused_mut, unused_variables, dead_code,
                      unused_parens, unused_assignments, unused_unsafe)]
@@ -120,14 +131,7 @@ public final class FfiHarness {
         try {
             Path crate = dir.resolve("crate");
             Files.createDirectories(crate.resolve("src"));
-            Files.writeString(crate.resolve("Cargo.toml"), """
-                    [package]
-                    name = "translated"
-                    version = "0.1.0"
-                    edition = "2021"
-
-                    [lib]
-                    crate-type = ["staticlib", "rlib"]
+            Files.writeString(crate.resolve("Cargo.toml"), CRATE_MANIFEST + """
                     path = "src/lib.rs"
 
                     [profile.release]

@@ -326,15 +326,7 @@ public final class Translator {
             Path ws = dir.resolve("workspace");
             Files.createDirectories(ws.resolve("translated/src"));
             Files.writeString(ws.resolve("Cargo.toml"), "[workspace]\nmembers = [\"translated\"]\nresolver = \"2\"\n");
-            Files.writeString(ws.resolve("translated/Cargo.toml"), """
-                    [package]
-                    name = "translated"
-                    version = "0.1.0"
-                    edition = "2021"
-
-                    [lib]
-                    crate-type = ["staticlib", "rlib"]
-                    """);
+            Files.writeString(ws.resolve("translated/Cargo.toml"), FfiHarness.CRATE_MANIFEST);
             Files.writeString(ws.resolve("translated/src/lib.rs"), FfiHarness.libRs(code));
             Files.writeString(ws.resolve("program.c"), FfiHarness.cShell(program, functionsOf(program, code.keySet())));
             Files.writeString(ws.resolve("build.sh"), """
