@@ -13,6 +13,7 @@ import carto.ingest.parse.SyntaxTree;
 import carto.ingest.parse.TreeSitterParser;
 import carto.ingest.semantic.HeuristicResolver;
 import carto.ingest.semantic.JavaSemantics;
+import carto.ingest.semantic.JavaSolver;
 import carto.ingest.text.TextChunker;
 import carto.ingest.walk.RepositoryWalker;
 import org.eclipse.jgit.lib.Repository;
@@ -523,6 +524,7 @@ public final class Ingestor {
         Map<String, String> languages = new HashMap<>();
         Map<String, Source> sourceByPath = new HashMap<>();
         Map<String, String> javaPackages = new HashMap<>();
+        Map<String, String> javaHashes = new HashMap<>();
         String goModule = null;
         for (Source s : sources) {
             sourceByPath.put(s.path(), s);
@@ -534,6 +536,7 @@ public final class Ingestor {
             if (s.language() == Language.JAVA && s.text() != null) {
                 Matcher m = JAVA_PACKAGE.matcher(s.text());
                 javaPackages.put(s.path(), m.find() ? m.group(1) : "");
+                javaHashes.put(s.path(), s.hash());
             }
         }
         HeuristicResolver heuristic = new HeuristicResolver(defs, languages, goModule);
@@ -542,14 +545,18 @@ public final class Ingestor {
         List<String> otherFiles = resolveSet.stream().filter(p -> !javaFiles.contains(p)).toList();
         List<SemanticEdge> edges = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger done = new AtomicInteger();
-        // the symbol solver is the slow part: split Java files between workers, each with its own solver and caches
+        // the symbol solver is the slow part: split Java files between workers, each with its own solver and caches;
+        // the first worker's solver, with the sources it parsed, is kept for the next ingest of this repository
         int workers = Math.max(1, Math.min(options.threads(), javaFiles.size() / 8 + 1));
         List<List<String>> slices = new ArrayList<>();
         for (int w = 0; w < workers; w++) slices.add(new ArrayList<>());
         for (int i = 0; i < javaFiles.size(); i++) slices.get(i % workers).add(javaFiles.get(i));
         runAll(slices, workers, slice -> {
             if (slice.isEmpty()) return;
-            JavaSemantics java = new JavaSemantics(root, javaRoots, defs);
+            boolean first = slice == slices.get(0);
+            JavaSolver solver = first ? JavaSolver.borrow(root, javaRoots, javaHashes) : JavaSolver.fresh(root, javaRoots, javaHashes);
+            log.debug("java symbol resolution starts with {} parsed files", solver.parsedFiles());
+            JavaSemantics java = new JavaSemantics(solver, defs);
             for (String path : slice) {
                 try {
                     edges.addAll(java.edges(path, sourceByPath.get(path).text()));
@@ -558,6 +565,7 @@ public final class Ingestor {
                 }
                 listener.progress(done.incrementAndGet(), resolveSet.size());
             }
+            if (first) solver.release();
             log.debug("java symbol resolution: {} resolved, {} unresolved", java.resolvedCount(), java.unresolvedCount());
         });
         Map<Language, TreeSitterParser> parsers = new EnumMap<>(Language.class);

@@ -3,6 +3,7 @@ package carto.ingest;
 import carto.graph.TestGraph;
 import carto.graph.neo4j.Neo4jCodeGraph;
 import carto.graph.search.CodeIndex;
+import carto.ingest.semantic.JavaSolver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,7 @@ class IncrementalIngestTest {
             assertEquals(files + 1 - 2 - 3, second.unchanged(), "data.bin is kept as a node too");
             assertTrue(second.resolvedFiles() < files / 2, "only the changed files and their dependents are re-resolved, not " + second.resolvedFiles());
 
+            JavaSolver.forgetAll(); // the comparison must not share the symbol solver's kept state
             IngestSummary fresh = ingestor.ingest(repo, new IngestOptions("inc-fresh", IngestOptions.defaults().depth(),
                     IngestOptions.DEFAULT_MAX_FILE_SIZE, 2, false), IngestListener.NONE);
             assertEquals(fresh.files() + 1, second.added() + second.changed() + second.unchanged(), "files plus data.bin");
@@ -72,6 +74,47 @@ class IncrementalIngestTest {
             assertEquals(0, third.added() + third.changed() + third.deleted(), "nothing changed");
             assertEquals(incremental, GraphExport.export(g, "inc"));
         }
+    }
+
+    /**
+     * The Java symbol solver is kept between ingests of a repository. After an edit that moves a
+     * method, a caller resolved through an unchanged file (whose types the kept solver had
+     * already worked out) must point at the method where it is now, exactly as a fresh ingest does.
+     */
+    @Test
+    void aKeptJavaSolverForgetsWhatAnEditMadeStale() throws Exception {
+        Neo4jCodeGraph g = TestGraph.graph();
+        Path repo = tmp.resolve("solver");
+        Path pkg = Files.createDirectories(repo.resolve("src/main/java/p"));
+        Files.writeString(pkg.resolve("A.java"), "package p;\n\npublic class A {\n    int go() {\n        return new B().make().run();\n    }\n}\n");
+        Files.writeString(pkg.resolve("B.java"), "package p;\n\npublic class B {\n    C make() {\n        return new C();\n    }\n}\n");
+        Files.writeString(pkg.resolve("C.java"), "package p;\n\npublic class C {\n    int run() {\n        return 1;\n    }\n}\n");
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
+            Ingestor ingestor = new Ingestor(g, index);
+            JavaSolver.forgetAll();
+            ingestor.ingest(repo, IngestOptions.defaults().withRepoId("kept"), IngestListener.NONE);
+            assertTrue(JavaSolver.keptFiles(repo) > 0, "the solver and the sources it parsed are kept after an ingest");
+            assertEquals(List.of("src/main/java/p/A.java:4 -> src/main/java/p/C.java:4"), callsTo(g, "kept", "run"));
+
+            // run() moves down four lines and an overload takes its old place: a stale view of C
+            // (kept for B's return type) would link the call to the overload
+            Files.writeString(pkg.resolve("C.java"), "package p;\n\npublic class C {\n    int run(int times) {\n        return times;\n    }\n\n    int run() {\n        return 1;\n    }\n}\n");
+            IngestSummary second = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("kept"), IngestListener.NONE);
+            assertEquals(1, second.changed());
+            assertEquals(List.of("src/main/java/p/A.java:4 -> src/main/java/p/C.java:8"), callsTo(g, "kept", "run"));
+
+            JavaSolver.forgetAll();
+            ingestor.ingest(repo, IngestOptions.defaults().withRepoId("kept-fresh"), IngestListener.NONE);
+            assertEquals(GraphExport.export(g, "kept-fresh"), GraphExport.export(g, "kept"));
+        }
+    }
+
+    /** CALLS edges into definitions named {@code name}: caller file and line, callee file and line. */
+    private static List<String> callsTo(Neo4jCodeGraph g, String repoId, String name) {
+        return g.read("calls", tx -> tx.run("""
+                MATCH (a:AstNode {repoId: $r})-[:CALLS]->(b:AstNode {repoId: $r, name: $n})
+                RETURN a.path + ':' + a.startLine + ' -> ' + b.path + ':' + b.startLine AS e ORDER BY e""",
+                java.util.Map.of("r", repoId, "n", name)).list(rec -> rec.get("e").asString()));
     }
 
     /**

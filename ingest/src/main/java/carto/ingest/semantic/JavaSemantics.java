@@ -4,7 +4,6 @@ import carto.graph.CodeGraph;
 import carto.graph.SemanticEdge;
 import com.github.javaparser.JavaParser;
 import com.github.javaparser.ParseResult;
-import com.github.javaparser.ParserConfiguration;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.ImportDeclaration;
 import com.github.javaparser.ast.Node;
@@ -26,10 +25,7 @@ import com.github.javaparser.resolution.declarations.ResolvedReferenceTypeDeclar
 import com.github.javaparser.resolution.declarations.ResolvedValueDeclaration;
 import com.github.javaparser.resolution.types.ResolvedReferenceType;
 import com.github.javaparser.resolution.types.ResolvedType;
-import com.github.javaparser.symbolsolver.JavaSymbolSolver;
 import com.github.javaparser.symbolsolver.resolution.typesolvers.CombinedTypeSolver;
-import com.github.javaparser.symbolsolver.resolution.typesolvers.JavaParserTypeSolver;
-import com.github.javaparser.symbolsolver.resolution.typesolvers.ReflectionTypeSolver;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,15 +52,11 @@ public final class JavaSemantics {
     private int resolved;
     private int unresolved;
 
-    /** {@code sourceRoots}: repository-relative folders that hold package trees. */
-    public JavaSemantics(Path repoRoot, Collection<String> sourceRoots, Collection<CodeGraph.Definition> definitions) {
-        this.repoRoot = repoRoot.toAbsolutePath().normalize();
-        this.solver = new CombinedTypeSolver(new ReflectionTypeSolver(true));
-        ParserConfiguration base = new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE);
-        for (String r : sourceRoots) solver.add(new JavaParserTypeSolver(this.repoRoot.resolve(r), base));
-        ParserConfiguration cfg = new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
-                .setSymbolResolver(new JavaSymbolSolver(solver));
-        this.parser = new JavaParser(cfg);
+    /** Resolves with {@code solver} (used by this thread only) against the graph's {@code definitions}. */
+    public JavaSemantics(JavaSolver solver, Collection<CodeGraph.Definition> definitions) {
+        this.repoRoot = solver.root();
+        this.solver = solver.solver;
+        this.parser = solver.parser;
         for (CodeGraph.Definition d : definitions) {
             if (d.path().endsWith(".java")) {
                 defsByFile.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);

@@ -1,0 +1,185 @@
+package carto.ingest.semantic;
+
+import com.github.javaparser.JavaParser;
+import com.github.javaparser.ParserConfiguration;
+import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ast.DataKey;
+import com.github.javaparser.resolution.cache.Cache;
+import com.github.javaparser.resolution.cache.CacheStats;
+import com.github.javaparser.resolution.declarations.ResolvedReferenceTypeDeclaration;
+import com.github.javaparser.resolution.model.SymbolReference;
+import com.github.javaparser.symbolsolver.JavaSymbolSolver;
+import com.github.javaparser.symbolsolver.javaparsermodel.JavaParserFacade;
+import com.github.javaparser.symbolsolver.resolution.typesolvers.CombinedTypeSolver;
+import com.github.javaparser.symbolsolver.resolution.typesolvers.JavaParserTypeSolver;
+import com.github.javaparser.symbolsolver.resolution.typesolvers.ReflectionTypeSolver;
+
+import java.lang.ref.SoftReference;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * JavaParser's symbol solver for one repository, with the sources it parsed and the types it
+ * found. A long-running process (carto serve, the benchmark) keeps one per repository between
+ * ingests, so re-ingesting after a one-file edit re-parses that file instead of every file its
+ * resolution touches. Before reuse it forgets what the edit made stale: the changed, added and
+ * deleted files, every type lookup, and the types the solver attached to the nodes of the files
+ * it keeps (they may point into a changed file).
+ *
+ * <p>A solver is used by one thread at a time: {@link #borrow} hands it out exclusively and
+ * {@link #release} puts it back. The kept solvers are softly referenced, so memory pressure
+ * drops them.
+ */
+public final class JavaSolver {
+    /** Repositories whose solvers are kept at once. */
+    private static final int KEPT = 4;
+    private static final Map<Key, SoftReference<JavaSolver>> KEPT_SOLVERS = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, SoftReference<JavaSolver>> eldest) {
+            return size() > KEPT;
+        }
+    };
+
+    private record Key(Path root, Set<String> sourceRoots) {}
+
+    private final Key key;
+    private final Path root;
+    final CombinedTypeSolver solver;
+    final JavaParser parser;
+    private final MapCache<Path, Optional<CompilationUnit>> files = new MapCache<>();
+    private final MapCache<Path, List<CompilationUnit>> directories = new MapCache<>();
+    private final List<MapCache<String, SymbolReference<ResolvedReferenceTypeDeclaration>>> typeLookups = new ArrayList<>();
+    /** Content hash of every Java file as of the ingest that last used this solver. */
+    private Map<String, String> hashes;
+
+    private JavaSolver(Key key, Map<String, String> hashes) {
+        this.key = key;
+        this.root = key.root();
+        this.hashes = new HashMap<>(hashes);
+        MapCache<String, SymbolReference<ResolvedReferenceTypeDeclaration>> combined = new MapCache<>();
+        typeLookups.add(combined);
+        this.solver = new CombinedTypeSolver(CombinedTypeSolver.ExceptionHandlers.IGNORE_NONE, List.of(new ReflectionTypeSolver(true)), combined);
+        ParserConfiguration base = new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE);
+        JavaParser sourceParser = new JavaParser(base);
+        for (String r : key.sourceRoots()) {
+            MapCache<String, SymbolReference<ResolvedReferenceTypeDeclaration>> found = new MapCache<>();
+            typeLookups.add(found);
+            solver.add(new JavaParserTypeSolver(root.resolve(r), sourceParser, files, directories, found));
+        }
+        this.parser = new JavaParser(new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
+                .setSymbolResolver(new JavaSymbolSolver(solver)));
+    }
+
+    /**
+     * A solver for the repository at {@code root} with these source roots, for the exclusive use
+     * of the caller: the one kept from an earlier ingest, brought up to date with {@code hashes}
+     * (repository-relative path to content hash of every Java file now), or a new one.
+     */
+    public static JavaSolver borrow(Path root, Set<String> sourceRoots, Map<String, String> hashes) {
+        Key key = new Key(root.toAbsolutePath().normalize(), Set.copyOf(new TreeSet<>(sourceRoots)));
+        JavaSolver kept;
+        synchronized (KEPT_SOLVERS) {
+            SoftReference<JavaSolver> ref = KEPT_SOLVERS.remove(key);
+            kept = ref == null ? null : ref.get();
+        }
+        if (kept == null) return new JavaSolver(key, hashes);
+        kept.update(hashes);
+        return kept;
+    }
+
+    /** A solver nobody keeps: for parallel workers beside the borrowed one. */
+    public static JavaSolver fresh(Path root, Set<String> sourceRoots, Map<String, String> hashes) {
+        return new JavaSolver(new Key(root.toAbsolutePath().normalize(), Set.copyOf(new TreeSet<>(sourceRoots))), hashes);
+    }
+
+    /** Keeps this solver for the next ingest of its repository. */
+    public void release() {
+        synchronized (KEPT_SOLVERS) {
+            KEPT_SOLVERS.put(key, new SoftReference<>(this));
+        }
+    }
+
+    /** Drops every kept solver (tests; a caller that knows the files changed behind its back). */
+    public static void forgetAll() {
+        synchronized (KEPT_SOLVERS) {
+            KEPT_SOLVERS.clear();
+        }
+    }
+
+    /** Source files the kept solver of the repository at {@code root} has parsed; 0 when none is kept. */
+    public static int keptFiles(Path root) {
+        Path abs = root.toAbsolutePath().normalize();
+        synchronized (KEPT_SOLVERS) {
+            int n = 0;
+            for (Map.Entry<Key, SoftReference<JavaSolver>> e : KEPT_SOLVERS.entrySet()) {
+                JavaSolver s = e.getKey().root().equals(abs) ? e.getValue().get() : null;
+                if (s != null) n += s.parsedFiles();
+            }
+            return n;
+        }
+    }
+
+    /** Files parsed and kept: what the next ingest of this repository need not parse again. */
+    public int parsedFiles() {
+        return files.map.size();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    private void update(Map<String, String> now) {
+        Set<String> changed = new HashSet<>();
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            if (!e.getValue().equals(hashes.get(e.getKey()))) changed.add(e.getKey());
+        }
+        for (String p : hashes.keySet()) if (!now.containsKey(p)) changed.add(p);
+        hashes = new HashMap<>(now);
+        if (changed.isEmpty()) return;
+        Set<String> changedDirs = new HashSet<>();
+        for (String p : changed) changedDirs.add(HeuristicResolver.dirOf(p));
+        files.map.keySet().removeIf(p -> changed.contains(relative(p)));
+        directories.map.keySet().removeIf(d -> changedDirs.contains(relative(d)));
+        typeLookups.forEach(MapCache::removeAll);
+        for (Optional<CompilationUnit> cu : files.map.values()) cu.ifPresent(JavaSolver::forgetResolvedTypes);
+        for (List<CompilationUnit> cus : directories.map.values()) cus.forEach(JavaSolver::forgetResolvedTypes);
+    }
+
+    /** Removes the types the symbol solver stored on the nodes (its own data keys), keeping the rest. */
+    private static void forgetResolvedTypes(CompilationUnit cu) {
+        cu.walk(node -> {
+            Set<DataKey<?>> keys = node.getDataKeys();
+            if (keys.isEmpty()) return;
+            for (DataKey<?> k : new ArrayList<>(keys)) {
+                if (k.getClass().getEnclosingClass() == JavaParserFacade.class) node.removeData(k);
+            }
+        });
+    }
+
+    private String relative(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        return abs.startsWith(root) ? root.relativize(abs).toString().replace('\\', '/') : abs.toString();
+    }
+
+    /** A plain map as JavaParser's cache, so entries can be listed and removed selectively. */
+    private static final class MapCache<K, V> implements Cache<K, V> {
+        final Map<K, V> map = new HashMap<>();
+
+        @Override public void put(K key, V value) { map.put(key, value); }
+        @Override public Optional<V> get(K key) { return Optional.ofNullable(map.get(key)); }
+        @Override public void remove(K key) { map.remove(key); }
+        @Override public void removeAll() { map.clear(); }
+        @Override public boolean contains(K key) { return map.containsKey(key); }
+        @Override public long size() { return map.size(); }
+        @Override public boolean isEmpty() { return map.isEmpty(); }
+        @Override public CacheStats stats() { throw new UnsupportedOperationException("not recorded"); }
+    }
+}
