@@ -24,15 +24,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * JavaParser's symbol solver for one repository, with the sources it parsed and the types it
  * found. A long-running process (carto serve, the benchmark) keeps one per repository between
  * ingests, so re-ingesting after a one-file edit re-parses that file instead of every file its
  * resolution touches. Before reuse it forgets what the edit made stale: the changed, added and
- * deleted files, every type lookup, and the types the solver attached to the nodes of the files
- * it keeps (they may point into a changed file).
+ * deleted files (and any parsed source the ingest does not read, whose changes it cannot see),
+ * every type lookup, and the types the solver attached to the nodes of the files it keeps (they
+ * may point into a changed file).
  *
  * <p>A solver is used by one thread at a time: {@link #borrow} hands it out exclusively and
  * {@link #release} puts it back. The kept solvers are softly referenced, so memory pressure
@@ -84,7 +84,7 @@ public final class JavaSolver {
      * (repository-relative path to content hash of every Java file now), or a new one.
      */
     public static JavaSolver borrow(Path root, Set<String> sourceRoots, Map<String, String> hashes) {
-        Key key = new Key(root.toAbsolutePath().normalize(), Set.copyOf(new TreeSet<>(sourceRoots)));
+        Key key = new Key(root.toAbsolutePath().normalize(), Set.copyOf(sourceRoots));
         JavaSolver kept;
         synchronized (KEPT_SOLVERS) {
             SoftReference<JavaSolver> ref = KEPT_SOLVERS.remove(key);
@@ -97,7 +97,7 @@ public final class JavaSolver {
 
     /** A solver nobody keeps: for parallel workers beside the borrowed one. */
     public static JavaSolver fresh(Path root, Set<String> sourceRoots, Map<String, String> hashes) {
-        return new JavaSolver(new Key(root.toAbsolutePath().normalize(), Set.copyOf(new TreeSet<>(sourceRoots))), hashes);
+        return new JavaSolver(new Key(root.toAbsolutePath().normalize(), Set.copyOf(sourceRoots)), hashes);
     }
 
     /** Keeps this solver for the next ingest of its repository. */
@@ -143,6 +143,11 @@ public final class JavaSolver {
         }
         for (String p : hashes.keySet()) if (!now.containsKey(p)) changed.add(p);
         hashes = new HashMap<>(now);
+        // sources the ingest does not read (ignored, too large) may have changed unseen: they go too
+        files.map.forEach((p, cu) -> {
+            String rel = relative(p);
+            if (cu.isPresent() && !now.containsKey(rel)) changed.add(rel);
+        });
         if (changed.isEmpty()) return;
         Set<String> changedDirs = new HashSet<>();
         for (String p : changed) changedDirs.add(HeuristicResolver.dirOf(p));
