@@ -544,6 +544,8 @@ public final class Ingestor {
         List<String> javaFiles = resolveSet.stream().filter(p -> sourceByPath.get(p) != null && sourceByPath.get(p).language() == Language.JAVA).toList();
         List<String> otherFiles = resolveSet.stream().filter(p -> !javaFiles.contains(p)).toList();
         List<SemanticEdge> edges = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Java files JavaParser cannot parse get name resolution from their tree-sitter parse instead
+        List<String> unparsableJava = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger done = new AtomicInteger();
         // the symbol solver is the slow part: split Java files between workers, each with its own solver and caches;
         // the first worker's solver, with the sources it parsed, is kept for the next ingest of this repository
@@ -559,7 +561,7 @@ public final class Ingestor {
             JavaSemantics java = new JavaSemantics(solver, defs);
             for (String path : slice) {
                 try {
-                    edges.addAll(java.edges(path, sourceByPath.get(path).text()));
+                    java.edges(path, sourceByPath.get(path).text()).ifPresentOrElse(edges::addAll, () -> unparsableJava.add(path));
                 } catch (RuntimeException | StackOverflowError e) {
                     log.debug("semantic resolution failed for {}: {}", path, e.toString());
                 }
@@ -581,6 +583,14 @@ public final class Ingestor {
                     log.debug("semantic resolution failed for {}: {}", path, e.toString());
                 }
                 listener.progress(done.incrementAndGet(), resolveSet.size());
+            }
+            for (String path : unparsableJava.stream().sorted().toList()) {
+                log.debug("{}: JavaParser cannot parse it; its names are resolved heuristically", path);
+                try {
+                    edges.addAll(heuristic.resolve(path, reparse(sourceByPath.get(path), options, parsers)));
+                } catch (RuntimeException | StackOverflowError e) {
+                    log.debug("semantic resolution failed for {}: {}", path, e.toString());
+                }
             }
         } finally {
             parsers.values().forEach(TreeSitterParser::close);
@@ -605,10 +615,11 @@ public final class Ingestor {
         }
     }
 
+    /** A file's name references from a new tree-sitter parse (for Java too, which leaves them out of the first). */
     private List<RawReference> reparse(Source s, IngestOptions options, Map<Language, TreeSitterParser> parsers) {
         TreeSitterParser parser = parsers.computeIfAbsent(s.language(), Language::parser);
         try (SyntaxTree tree = parser.parse(s.utf8())) {
-            return new CodeFrontEnd(s.language(), options.depth()).parse(tree, grammarOf(s.language()), s.path(),
+            return new CodeFrontEnd(s.language(), options.depth(), true).parse(tree, grammarOf(s.language()), s.path(),
                     s.language() == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null).references();
         }
     }

@@ -22,7 +22,14 @@ public record LanguageSpec(Language language, Map<String, String> definitions, S
         return switch (l) {
             case JAVA -> new LanguageSpec(l, Map.of("class_declaration", "class", "interface_declaration", "interface", "enum_declaration", "enum",
                     "record_declaration", "record", "annotation_type_declaration", "interface", "method_declaration", "method",
-                    "constructor_declaration", "constructor", "field_declaration", "field"), TYPES, null, null, null, null);
+                    "constructor_declaration", "constructor", "field_declaration", "field"), TYPES,
+                    // run only for files JavaParser cannot parse: the others are resolved exactly by its symbol solver
+                    "[(method_invocation name: (identifier) @name) (object_creation_expression type: [(type_identifier) @name (generic_type (type_identifier) @name)])]",
+                    "(type_identifier) @name",
+                    "(import_declaration (scoped_identifier) @path)",
+                    "[(class_declaration name: (identifier) @class superclass: (superclass [(type_identifier) @base (generic_type (type_identifier) @base)])) "
+                            + "(class_declaration name: (identifier) @class interfaces: (super_interfaces (type_list [(type_identifier) @base (generic_type (type_identifier) @base)]))) "
+                            + "(interface_declaration name: (identifier) @class (extends_interfaces (type_list [(type_identifier) @base (generic_type (type_identifier) @base)])))]");
             case PYTHON -> new LanguageSpec(l, Map.of("class_definition", "class", "function_definition", "function"), TYPES,
                     "(call function: [(identifier) @name (attribute attribute: (identifier) @name)])",
                     "[(argument_list (identifier) @name) (type (identifier) @name) (assignment right: (identifier) @name)]",

@@ -36,16 +36,27 @@ public final class CodeFrontEnd {
     private final Language language;
     private final LanguageSpec spec;
     private final AstDepth depth;
+    private final boolean nameReferences;
 
     public CodeFrontEnd(Language language, AstDepth depth) {
+        this(language, depth, language != Language.JAVA);
+    }
+
+    /**
+     * {@code nameReferences}: collect the calls, references, imports and base types that name
+     * resolution works from. Java leaves them out by default (its symbol solver reads the source
+     * itself) and asks for them for a file that solver cannot parse.
+     */
+    public CodeFrontEnd(Language language, AstDepth depth, boolean nameReferences) {
         this.language = language;
         this.spec = LanguageSpec.of(language);
         this.depth = depth;
+        this.nameReferences = nameReferences;
     }
 
     /** This language's queries in the order of the group constants. */
     private List<String> groups(TSLanguage grammar) {
-        return QUERY_GROUPS.computeIfAbsent(language.id + "/" + depth, k -> {
+        return QUERY_GROUPS.computeIfAbsent(language.id + "/" + depth + "/" + nameReferences, k -> {
             String pkg = switch (language) {
                 case JAVA -> "(package_declaration [(scoped_identifier) (identifier)] @pkg)";
                 case KOTLIN -> "(package_header (identifier) @pkg)";
@@ -54,7 +65,9 @@ public final class CodeFrontEnd {
             };
             // Java's names are resolved exactly later; the identifiers only tell which files may depend on which
             String identifiers = language == Language.JAVA ? "[(identifier) @name (type_identifier) @name]" : null;
-            return java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers);
+            return nameReferences
+                    ? java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers)
+                    : java.util.Arrays.asList(structureQuery(grammar), null, null, null, null, pkg, identifiers);
         });
     }
 

@@ -175,7 +175,7 @@ public final class HeuristicResolver {
             case "rust" -> rust(path, dir, spec);
             case "ruby" -> ruby(dir, spec, fn);
             case "bash" -> firstExisting(normalize(dir, spec), normalize("", spec));
-            case "kotlin", "php" -> {
+            case "java", "kotlin", "php" -> {
                 CodeGraph.Definition d = byQualifiedName.get(spec.replace('\\', '.').replaceAll("^\\.", ""));
                 yield d == null ? List.of() : List.of(d.path());
             }

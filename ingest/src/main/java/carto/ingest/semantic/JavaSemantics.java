@@ -68,10 +68,13 @@ public final class JavaSemantics {
     public int resolvedCount() { return resolved; }
     public int unresolvedCount() { return unresolved; }
 
-    /** Edges starting in one Java file. */
-    public List<SemanticEdge> edges(String relativePath, String source) {
+    /**
+     * Edges starting in one Java file; empty when JavaParser cannot parse it (a syntax error, or
+     * syntax newer than it knows), so the caller can fall back to name resolution.
+     */
+    public Optional<List<SemanticEdge>> edges(String relativePath, String source) {
         ParseResult<CompilationUnit> pr = parser.parse(source);
-        if (pr.getResult().isEmpty()) return List.of();
+        if (!pr.isSuccessful() || pr.getResult().isEmpty()) return Optional.empty();
         CompilationUnit cu = pr.getResult().get();
         // declarations found in this very file are mapped back through its storage path
         cu.setStorage(repoRoot.resolve(relativePath));
@@ -121,7 +124,7 @@ public final class JavaSemantics {
             }
         });
         cu.findAll(MethodDeclaration.class).forEach(md -> attempt(() -> overrides(out, relativePath, md)));
-        return out;
+        return Optional.of(out);
     }
 
     private void fieldRef(List<SemanticEdge> out, String path, Node at, ResolvedValueDeclaration v) {
