@@ -51,6 +51,36 @@ public final class Q8_0Matrix extends WeightMatrix {
     }
 
     /**
+     * Rows of the two halves of the range in pairs: two streams from memory, far apart, keep
+     * more loads in flight than one (14% faster than row by row from DRAM on one core). Rows
+     * side by side must not be paired: interleaving them ran at half speed.
+     */
+    @Override
+    void dotRows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
+        int half = (to - from) / 2;
+        for (int i = 0; i < half; i++) {
+            int r0 = from + i, r1 = from + half + i;
+            long base0 = r0 * rowBytes, base1 = r1 * rowBytes;
+            FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+            for (int b = 0; b < cols / 32; b++) {
+                long blk0 = base0 + 34L * b, blk1 = base1 + 34L * b;
+                int xi = xOff + 32 * b;
+                FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+                for (int p = 0; p < 32 / L; p++) {
+                    FloatVector xv = FloatVector.fromArray(F, x, xi + p * L);
+                    s0 = widen(blk0 + 2 + p * L).fma(xv, s0);
+                    s1 = widen(blk1 + 2 + p * L).fma(xv, s1);
+                }
+                acc0 = s0.fma(FloatVector.broadcast(F, f16(data, blk0)), acc0);
+                acc1 = s1.fma(FloatVector.broadcast(F, f16(data, blk1)), acc1);
+            }
+            out[outOff + r0 - from] = sum(acc0);
+            out[outOff + r1 - from] = sum(acc1);
+        }
+        for (int r = from + 2 * half; r < to; r++) out[outOff + r - from] = dotVector(r, x, xOff);
+    }
+
+    /**
      * L quantized bytes at {@code off} as floats. Loading exactly L bytes and widening them in
      * one step compiles to a sign-extending load and a conversion; widening a part of a wider
      * byte vector costs a lane extraction as well, which ran this kernel at a third of the speed.
