@@ -2,8 +2,6 @@ package carto.ingest.semantic;
 
 import carto.graph.CodeGraph;
 import carto.graph.SemanticEdge;
-import com.github.javaparser.JavaParser;
-import com.github.javaparser.ParseResult;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ast.ImportDeclaration;
 import com.github.javaparser.ast.Node;
@@ -44,7 +42,7 @@ import java.util.Set;
  */
 public final class JavaSemantics {
     private final Path repoRoot;
-    private final JavaParser parser;
+    private final JavaSolver javaSolver;
     private final CombinedTypeSolver solver;
     private final Map<String, List<CodeGraph.Definition>> defsByFile = new HashMap<>();
     /** Simple names defined anywhere in the repository's Java files: a name outside this set cannot resolve into the repository. */
@@ -55,8 +53,8 @@ public final class JavaSemantics {
     /** Resolves with {@code solver} (used by this thread only) against the graph's {@code definitions}. */
     public JavaSemantics(JavaSolver solver, Collection<CodeGraph.Definition> definitions) {
         this.repoRoot = solver.root();
+        this.javaSolver = solver;
         this.solver = solver.solver;
-        this.parser = solver.parser;
         for (CodeGraph.Definition d : definitions) {
             if (d.path().endsWith(".java")) {
                 defsByFile.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
@@ -73,11 +71,9 @@ public final class JavaSemantics {
      * syntax newer than it knows), so the caller can fall back to name resolution.
      */
     public Optional<List<SemanticEdge>> edges(String relativePath, String source) {
-        ParseResult<CompilationUnit> pr = parser.parse(source);
-        if (!pr.isSuccessful() || pr.getResult().isEmpty()) return Optional.empty();
-        CompilationUnit cu = pr.getResult().get();
-        // declarations found in this very file are mapped back through its storage path
-        cu.setStorage(repoRoot.resolve(relativePath));
+        Optional<CompilationUnit> parsed = javaSolver.unit(relativePath, source);
+        if (parsed.isEmpty()) return Optional.empty();
+        CompilationUnit cu = parsed.get();
         List<SemanticEdge> out = new ArrayList<>();
         for (ImportDeclaration imp : cu.getImports()) {
             if (imp.isAsterisk() || imp.isStatic()) continue;

@@ -3,7 +3,9 @@ package carto.ingest.semantic;
 import com.github.javaparser.JavaParser;
 import com.github.javaparser.ParserConfiguration;
 import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ParseResult;
 import com.github.javaparser.ast.DataKey;
+import com.github.javaparser.ast.Node;
 import com.github.javaparser.resolution.cache.Cache;
 import com.github.javaparser.resolution.cache.CacheStats;
 import com.github.javaparser.resolution.declarations.ResolvedReferenceTypeDeclaration;
@@ -53,7 +55,8 @@ public final class JavaSolver {
     private final Key key;
     private final Path root;
     final CombinedTypeSolver solver;
-    final JavaParser parser;
+    private final JavaSymbolSolver symbolResolver;
+    private final JavaParser parser;
     private final MapCache<Path, Optional<CompilationUnit>> files = new MapCache<>();
     private final MapCache<Path, List<CompilationUnit>> directories = new MapCache<>();
     private final List<MapCache<String, SymbolReference<ResolvedReferenceTypeDeclaration>>> typeLookups = new ArrayList<>();
@@ -74,8 +77,9 @@ public final class JavaSolver {
             typeLookups.add(found);
             solver.add(new JavaParserTypeSolver(root.resolve(r), sourceParser, files, directories, found));
         }
+        this.symbolResolver = new JavaSymbolSolver(solver);
         this.parser = new JavaParser(new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
-                .setSymbolResolver(new JavaSymbolSolver(solver)));
+                .setSymbolResolver(symbolResolver));
     }
 
     /**
@@ -112,6 +116,27 @@ public final class JavaSolver {
         synchronized (KEPT_SOLVERS) {
             KEPT_SOLVERS.clear();
         }
+    }
+
+    /**
+     * The parsed source of one repository file, ready for symbol resolution: the one the solver
+     * already parsed while resolving other files, or a parse of {@code source} that the solver
+     * then uses too, so no file is parsed twice. Empty when JavaParser cannot parse it.
+     */
+    public Optional<CompilationUnit> unit(String relativePath, String source) {
+        Path path = root.resolve(relativePath).normalize();
+        Optional<CompilationUnit> kept = files.map.get(path);
+        if (kept != null && kept.isPresent()) {
+            kept.get().setData(Node.SYMBOL_RESOLVER_KEY, symbolResolver);
+            return kept;
+        }
+        ParseResult<CompilationUnit> pr = parser.parse(source);
+        if (!pr.isSuccessful() || pr.getResult().isEmpty()) return Optional.empty();
+        CompilationUnit cu = pr.getResult().get();
+        // declarations in this file are mapped back to the graph through its storage path
+        cu.setStorage(path);
+        files.put(path, Optional.of(cu));
+        return Optional.of(cu);
     }
 
     /** Source files the kept solver of the repository at {@code root} has parsed; 0 when none is kept. */
