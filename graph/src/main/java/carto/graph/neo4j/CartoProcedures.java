@@ -231,36 +231,40 @@ public class CartoProcedures {
     }
 
     /** A definition as ingest's name resolution reads it. */
-    public static class Definition {
-        public String path;
-        public String name;
-        public String kind;
-        public String qualifiedName;
-        public long startByte;
-        public long endByte;
-        public long startLine;
-        public long endLine;
+    /**
+     * A repository's definitions as one row of parallel columns: one Bolt record instead of one
+     * per definition, which a re-ingest waits for.
+     */
+    public static class Definitions {
+        public List<String> path = new ArrayList<>();
+        public List<String> name = new ArrayList<>();
+        public List<String> kind = new ArrayList<>();
+        public List<String> qualifiedName = new ArrayList<>();
+        public List<Long> startByte = new ArrayList<>();
+        public List<Long> endByte = new ArrayList<>();
+        public List<Long> startLine = new ArrayList<>();
+        public List<Long> endLine = new ArrayList<>();
 
-        Definition(Node n) {
-            path = (String) n.getProperty("path");
-            name = (String) n.getProperty("name", null);
-            kind = (String) n.getProperty("kind");
-            qualifiedName = (String) n.getProperty("qualifiedName", null);
-            startByte = ((Number) n.getProperty("startByte")).longValue();
-            endByte = ((Number) n.getProperty("endByte")).longValue();
-            startLine = ((Number) n.getProperty("startLine")).longValue();
-            endLine = ((Number) n.getProperty("endLine")).longValue();
+        void add(Node n) {
+            path.add((String) n.getProperty("path"));
+            name.add((String) n.getProperty("name", null));
+            kind.add((String) n.getProperty("kind"));
+            qualifiedName.add((String) n.getProperty("qualifiedName", null));
+            startByte.add(((Number) n.getProperty("startByte")).longValue());
+            endByte.add(((Number) n.getProperty("endByte")).longValue());
+            startLine.add(((Number) n.getProperty("startLine")).longValue());
+            endLine.add(((Number) n.getProperty("endLine")).longValue());
         }
     }
 
     @Procedure(name = "carto.definitions", mode = Mode.READ)
-    @Description("Every definition (AstNode with a kind) of a repository, found through its files' DEFINES relationships.")
-    public Stream<Definition> definitions(@Name("repoId") String repoId) {
-        List<Definition> out = new ArrayList<>();
+    @Description("Every definition (AstNode with a kind) of a repository, found through its files' DEFINES relationships, as one row of columns.")
+    public Stream<Definitions> definitions(@Name("repoId") String repoId) {
+        Definitions out = new Definitions();
         for (Node f : files(repoId)) {
-            for (var r : f.getRelationships(Direction.OUTGOING, DEFINES)) out.add(new Definition(r.getEndNode()));
+            for (var r : f.getRelationships(Direction.OUTGOING, DEFINES)) out.add(r.getEndNode());
         }
-        return out.stream();
+        return Stream.of(out);
     }
 
     /** A file's path. */

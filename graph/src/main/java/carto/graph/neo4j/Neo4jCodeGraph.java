@@ -542,9 +542,22 @@ public final class Neo4jCodeGraph implements CodeGraph {
 
     @Override
     public List<Definition> definitions(String repoId) {
-        return read("reading definitions", tx -> tx.run(bulk ? """
-                CALL carto.definitions($repo) YIELD path, name, kind, qualifiedName AS qn, startByte AS sb, endByte AS eb, startLine AS sl, endLine AS el
-                RETURN path, name, kind, qn, sb, eb, sl, el""" : """
+        if (bulk) {
+            return read("reading definitions", tx -> {
+                var row = tx.run("CALL carto.definitions($repo) YIELD path, name, kind, qualifiedName, startByte, endByte, startLine, endLine "
+                        + "RETURN path, name, kind, qualifiedName, startByte, endByte, startLine, endLine", Map.of("repo", repoId)).single();
+                List<Object> path = row.get("path").asList(), name = row.get("name").asList(), kind = row.get("kind").asList(),
+                        qn = row.get("qualifiedName").asList(), sb = row.get("startByte").asList(), eb = row.get("endByte").asList(),
+                        sl = row.get("startLine").asList(), el = row.get("endLine").asList();
+                List<Definition> out = new ArrayList<>(path.size());
+                for (int i = 0; i < path.size(); i++) {
+                    out.add(new Definition((String) path.get(i), (String) name.get(i), (String) kind.get(i), (String) qn.get(i),
+                            ((Number) sb.get(i)).intValue(), ((Number) eb.get(i)).intValue(), ((Number) sl.get(i)).intValue(), ((Number) el.get(i)).intValue()));
+                }
+                return out;
+            });
+        }
+        return read("reading definitions", tx -> tx.run("""
                 MATCH (n:AstNode {repoId: $repo}) WHERE n.kind IS NOT NULL
                 RETURN n.path AS path, n.name AS name, n.kind AS kind, n.qualifiedName AS qn, n.startByte AS sb, n.endByte AS eb,
                        n.startLine AS sl, n.endLine AS el""", Map.of("repo", repoId)).list(r -> new Definition(
