@@ -41,8 +41,11 @@ import java.util.Set;
  * drops them.
  */
 public final class JavaSolver {
-    /** Repositories whose solvers are kept at once. */
-    private static final int KEPT = 4;
+    /**
+     * Repositories whose solvers are kept at once: a solver holds the syntax trees of about all
+     * of its repository's Java files, hundreds of megabytes for the largest.
+     */
+    private static final int KEPT = 2;
     private static final Map<Key, SoftReference<JavaSolver>> KEPT_SOLVERS = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Key, SoftReference<JavaSolver>> eldest) {
