@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A Java file JavaParser cannot parse (here a missing semicolon) still gets its calls, imports and
  * base types, resolved by name from tree-sitter's error-tolerant parse and marked heuristic, while
- * the files JavaParser does parse keep their exact edges.
+ * the files JavaParser does parse keep their exact edges. The same holds when the symbol solver
+ * has already parsed the broken file (partially) while resolving another one.
  */
 class JavaFallbackTest {
     @TempDir
@@ -42,6 +43,11 @@ class JavaFallbackTest {
                 public class Base {
                     int four() {
                         return Util.twice(2);
+                    }
+
+                    // resolving this makes the symbol solver parse Broken.java before Broken.java's own turn
+                    Broken child() {
+                        return null;
                     }
                 }
                 """);

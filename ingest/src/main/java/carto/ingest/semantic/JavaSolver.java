@@ -130,6 +130,8 @@ public final class JavaSolver {
         Path path = root.resolve(relativePath).normalize();
         Optional<CompilationUnit> kept = files.map.get(path);
         if (kept != null && kept.isPresent()) {
+            // the solver keeps what it could recover from a file with syntax errors; that file is not resolved exactly
+            if (kept.get().findFirst(Node.class, n -> n.getParsed() == Node.Parsedness.UNPARSABLE).isPresent()) return Optional.empty();
             kept.get().setData(Node.SYMBOL_RESOLVER_KEY, symbolResolver);
             return kept;
         }
