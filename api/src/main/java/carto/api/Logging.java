@@ -6,6 +6,13 @@ import java.util.logging.Logger;
 
 /** Quiet by default (warnings only, on stderr); {@code --verbose} shows what every component does. */
 public final class Logging {
+    /**
+     * Lucene's note on whether it may use SIMD: it warns when C2 is off (ingest jobs on small
+     * machines run with C1 only), though Carto's keyword search has no use for it. Held here so
+     * java.util.logging cannot drop the logger and its level.
+     */
+    private static final Logger LUCENE_VECTORIZATION = Logger.getLogger("org.apache.lucene.internal.vectorization");
+
     private Logging() {}
 
     public static void configure(boolean verbose) {
@@ -22,5 +29,6 @@ public final class Logging {
         handler.setLevel(verbose ? Level.FINE : Level.WARNING);
         root.addHandler(handler);
         root.setLevel(verbose ? Level.FINE : Level.WARNING);
+        LUCENE_VECTORIZATION.setLevel(verbose ? Level.FINE : Level.SEVERE);
     }
 }
