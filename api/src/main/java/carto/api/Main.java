@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import java.util.Arrays;
 
 /** The {@code carto} command line. */
-@Command(name = "carto", mixinStandardHelpOptions = true, version = "carto 0.1.0",
+@Command(name = "carto", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "carto 0.1.0",
         description = "Code intelligence on the JVM: knowledge graphs of repositories, local LLM inference, agents.",
         subcommands = {ServeCommand.class, IngestCommand.class, QueryCommand.class, GenerateCommand.class, CompleteCommand.class, ResolveCommand.class, SummarizeCommand.class, TranslateCommand.class, EvalCommand.class, ModelCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})

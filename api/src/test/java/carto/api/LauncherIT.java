@@ -1,0 +1,103 @@
+package carto.api;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@code carto} script at the repository root, as a newcomer runs it, on the build just
+ * made (after {@code package}): it finds a JDK 25, picks the collector and JIT per job, puts the
+ * repacked unsigned dependencies on the class path, and the commands work end to end.
+ */
+class LauncherIT {
+    static final Path ROOT = Path.of(System.getProperty("carto.root", "..")).toAbsolutePath().normalize();
+
+    @TempDir
+    Path tmp;
+
+    record Run(int exit, String out, String err) {}
+
+    static Run carto(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ROOT.resolve("carto").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
+        pb.environment().put("CARTO_SKIP_BUILD", "1"); // this build is the one to run; never a nested Maven build
+        pb.environment().remove("CARTO_JAVA_OPTS");
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("carto-out", ".txt"), err = Files.createTempFile("carto-err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "carto " + String.join(" ", args) + " finished");
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    static String flag(String printFlagsFinal, String name) {
+        Matcher m = Pattern.compile("\\s" + name + "\\s+=\\s+(\\S+)").matcher(printFlagsFinal);
+        assertTrue(m.find(), name + " in the JVM's flags");
+        return m.group(1);
+    }
+
+    @Test
+    void ingestJobsAndOtherJobsGetTheirOwnCollectorAndCompiler() throws Exception {
+        Run ingest = carto(Map.of("CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "ingest", "--help");
+        assertEquals(0, ingest.exit(), "every command has --help: " + ingest.err());
+        assertTrue(ingest.out().contains("Usage: carto ingest"), ingest.out());
+        assertEquals("true", flag(ingest.out(), "UseParallelGC"));
+        Process cores = new ProcessBuilder("getconf", "_NPROCESSORS_ONLN").start();
+        int n = Integer.parseInt(new String(cores.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim());
+        assertEquals(n <= 4 ? "1" : "4", flag(ingest.out(), "TieredStopAtLevel"), "C1 only for ingest on " + n + " cores");
+
+        Run model = carto(Map.of("CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "model", "info", "--help");
+        assertEquals(0, model.exit(), model.err());
+        assertEquals("true", flag(model.out(), "UseG1GC"));
+        assertEquals("4", flag(model.out(), "TieredStopAtLevel"), "inference needs C2");
+
+        Run overridden = carto(Map.of("CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=4 -XX:+UseSerialGC"), "ingest", "--help");
+        assertEquals("4", flag(overridden.out(), "TieredStopAtLevel"), "CARTO_JAVA_OPTS wins");
+        assertEquals("true", flag(overridden.out(), "UseSerialGC"));
+    }
+
+    @Test
+    void ingestThenQueryAGitRepositoryQuietly() throws Exception {
+        Path repo = Files.createDirectories(tmp.resolve("demo"));
+        Files.writeString(repo.resolve("shapes.py"), "def area(w, h):\n    return w * h\n\n\ndef square(s):\n    return area(s, s)\n");
+        git(repo, "init", "-q");
+        git(repo, "add", "shapes.py");
+        git(repo, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "first");
+        Path data = tmp.resolve("data");
+
+        Run ingest = carto(Map.of(), "ingest", repo.toString(), "--data", data.toString());
+        assertEquals(0, ingest.exit(), ingest.err());
+        assertTrue(ingest.out().contains("at commit "), "JGit, from the repacked jar, read the commit: " + ingest.out());
+        assertTrue(ingest.out().contains("1 files"), ingest.out());
+        assertFalse(ingest.err().contains("C2 compiler is disabled"), "quiet by default: " + ingest.err());
+
+        Run query = carto(Map.of(), "query", "--data", data.toString(), "--json", "callers", "area");
+        assertEquals(0, query.exit(), query.err());
+        assertTrue(query.out().contains("square"), query.out());
+    }
+
+    private static void git(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("git");
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "git " + String.join(" ", args) + ": " + out);
+    }
+}
