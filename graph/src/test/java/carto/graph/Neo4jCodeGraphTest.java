@@ -12,6 +12,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Neo4jCodeGraphTest {
+    /**
+     * What every store setup must do: write a repository's file through the driver, read its
+     * definitions and commit back, delete it without a trace.
+     */
+    static void writesReadsAndDeletes(Neo4jCodeGraph g, String repoId) {
+        g.initSchema();
+        g.upsertRepository(repoId, "demo", "/src/demo", null, "c0ffee");
+        long[] written = g.writeFiles(repoId, List.of(file("src/app.py", "main", "helper")));
+        assertEquals(1 + 1 + 3 + 2, written[0], "directory, file, 3 AST nodes, 2 text chunks");
+        assertEquals(2, g.definitions(repoId).size());
+        assertEquals("c0ffee", g.repository(repoId).orElseThrow().commit());
+        g.deleteRepository(repoId);
+        assertEquals(0, g.counts(repoId)[0]);
+    }
+
     static FileGraph file(String path, String... defs) {
         List<FileGraph.AstNodeRecord> ast = new java.util.ArrayList<>();
         ast.add(new FileGraph.AstNodeRecord(-1, "program", null, null, null, 1, 10, 0, 100, false));

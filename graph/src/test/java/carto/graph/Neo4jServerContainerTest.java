@@ -7,9 +7,6 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.neo4j.Neo4jContainer;
 
 import java.net.URI;
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The same store code against a real Neo4j server (the Docker image), as a user pointing
@@ -23,14 +20,7 @@ class Neo4jServerContainerTest {
     @Test
     void writesAndReadsThroughTheDriverAgainstAServer() {
         try (Neo4jCodeGraph g = Neo4jCodeGraph.connect(URI.create(NEO4J.getBoltUrl()), "neo4j", "carto-test-pw", null)) {
-            g.initSchema();
-            g.upsertRepository("server", "demo", "/src/demo", null, "c0ffee");
-            long[] written = g.writeFiles("server", List.of(Neo4jCodeGraphTest.file("src/app.py", "main", "helper")));
-            assertEquals(1 + 1 + 3 + 2, written[0], "directory, file, 3 AST nodes, 2 text chunks");
-            assertEquals(2, g.definitions("server").size());
-            assertEquals("c0ffee", g.repository("server").orElseThrow().commit());
-            g.deleteRepository("server");
-            assertEquals(0, g.counts("server")[0]);
+            Neo4jCodeGraphTest.writesReadsAndDeletes(g, "server");
         }
     }
 }

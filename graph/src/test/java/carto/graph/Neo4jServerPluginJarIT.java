@@ -12,9 +12,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -43,13 +41,7 @@ class Neo4jServerPluginJarIT {
     void aServerWithThePluginWritesThroughItsProcedures() {
         try (Neo4jCodeGraph g = Neo4jCodeGraph.connect(URI.create(NEO4J.getBoltUrl()), "neo4j", "carto-test-pw", null)) {
             assertTrue(g.bulkWrites(), "the server offers carto.writeFiles from the plugin jar");
-            g.initSchema();
-            g.upsertRepository("server-plugin", "demo", "/src/demo", null, "c0ffee");
-            long[] written = g.writeFiles("server-plugin", List.of(Neo4jCodeGraphTest.file("src/app.py", "main", "helper")));
-            assertEquals(1 + 1 + 3 + 2, written[0], "directory, file, 3 AST nodes, 2 text chunks");
-            assertEquals(2, g.definitions("server-plugin").size());
-            g.deleteRepository("server-plugin");
-            assertEquals(0, g.counts("server-plugin")[0]);
+            Neo4jCodeGraphTest.writesReadsAndDeletes(g, "server-plugin");
         }
     }
 }

@@ -38,6 +38,25 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     }
 
     /**
+     * The settings Carto runs Neo4j with: Bolt on a loopback port without TLS or authentication,
+     * no HTTP, no usage reporting, a quick shutdown, logs to files only. {@code lean}: see {@link #start}.
+     */
+    public static DatabaseManagementServiceBuilder settings(Path home, boolean lean) {
+        return new DatabaseManagementServiceBuilder(home)
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", 0))
+                .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
+                .setConfig(HttpConnector.enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, false)
+                .setConfig(GraphDatabaseSettings.udc_enabled, false)
+                .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, Duration.ZERO)
+                .setConfig(GraphDatabaseSettings.preallocate_logical_logs, !lean)
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(lean ? 128 : 512))
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "keep_none")
+                .setUserLogProvider(NullLogProvider.getInstance());
+    }
+
+    /**
      * Starts (or opens) the database in {@code home}. {@code lean} turns off log preallocation and
      * keeps the page cache small, for tests and short-lived command-line runs.
      */
@@ -49,19 +68,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         }
         DatabaseManagementService dbms;
         try {
-            dbms = new DatabaseManagementServiceBuilder(home)
-                    .setConfig(BoltConnector.enabled, true)
-                    .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", 0))
-                    .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
-                    .setConfig(HttpConnector.enabled, false)
-                    .setConfig(GraphDatabaseSettings.auth_enabled, false)
-                    .setConfig(GraphDatabaseSettings.udc_enabled, false)
-                    .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, Duration.ZERO)
-                    .setConfig(GraphDatabaseSettings.preallocate_logical_logs, !lean)
-                    .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(lean ? 128 : 512))
-                    .setConfig(GraphDatabaseSettings.keep_logical_logs, "keep_none")
-                    .setUserLogProvider(NullLogProvider.getInstance())
-                    .build();
+            dbms = settings(home, lean).build();
         } catch (RuntimeException e) {
             String msg = String.valueOf(e.getMessage()) + (e.getCause() != null ? " / " + e.getCause().getMessage() : "");
             if (msg.contains("lock") || msg.contains("Lock")) {
