@@ -8,6 +8,11 @@ import java.util.List;
  */
 public record FileGraph(FileNode file, List<AstNodeRecord> ast, List<TextChunk> text) {
 
+    /** The nodes writing this file creates besides its directories: the file, its AST nodes and text chunks. */
+    public int nodeCount() {
+        return ast.size() + text.size() + 1;
+    }
+
     /**
      * A file node. {@code skipReason} is set for files kept without content; {@code refNames} are the
      * names the file uses, so an incremental ingest can find the files a change affects.

@@ -289,7 +289,7 @@ public final class Ingestor {
                 int nodes = 0;
                 for (FileGraph f = queue.take(); f != END; f = queue.take()) {
                     batch.add(f);
-                    nodes += f.ast().size() + f.text().size() + 1;
+                    nodes += f.nodeCount();
                     if (nodes >= BATCH_NODES) {
                         addTo(total, graph.writeFiles(repoId, batch));
                         batch = new ArrayList<>();

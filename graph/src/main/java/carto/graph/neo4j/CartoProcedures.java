@@ -230,7 +230,6 @@ public class CartoProcedures {
         return out.stream();
     }
 
-    /** A definition as ingest's name resolution reads it. */
     /**
      * A repository's definitions as one row of parallel columns: one Bolt record instead of one
      * per definition, which a re-ingest waits for.

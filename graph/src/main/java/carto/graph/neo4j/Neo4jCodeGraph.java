@@ -294,7 +294,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
         int batchNodes = 0;
         for (FileGraph fg : files) {
             batch.add(fileRow(repoId, fg));
-            batchNodes += fg.ast().size() + fg.text().size() + 1;
+            batchNodes += fg.nodeCount();
             if (batchNodes >= BATCH_AST_NODES) {
                 long[] c = writeBatch(repoId, batch);
                 nodes += c[0];
