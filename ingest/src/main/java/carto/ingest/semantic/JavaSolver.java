@@ -53,7 +53,11 @@ public final class JavaSolver {
         }
     };
 
-    private record Key(Path root, Set<String> sourceRoots) {}
+    private record Key(Path root, Set<String> sourceRoots) {
+        static Key of(Path root, Set<String> sourceRoots) {
+            return new Key(root.toAbsolutePath().normalize(), Set.copyOf(sourceRoots));
+        }
+    }
 
     private final Key key;
     private final Path root;
@@ -91,7 +95,7 @@ public final class JavaSolver {
      * (repository-relative path to content hash of every Java file now), or a new one.
      */
     public static JavaSolver borrow(Path root, Set<String> sourceRoots, Map<String, String> hashes) {
-        Key key = new Key(root.toAbsolutePath().normalize(), Set.copyOf(sourceRoots));
+        Key key = Key.of(root, sourceRoots);
         JavaSolver kept;
         synchronized (KEPT_SOLVERS) {
             SoftReference<JavaSolver> ref = KEPT_SOLVERS.remove(key);
@@ -104,7 +108,7 @@ public final class JavaSolver {
 
     /** A solver nobody keeps: for parallel workers beside the borrowed one. */
     public static JavaSolver fresh(Path root, Set<String> sourceRoots, Map<String, String> hashes) {
-        return new JavaSolver(new Key(root.toAbsolutePath().normalize(), Set.copyOf(sourceRoots)), hashes);
+        return new JavaSolver(Key.of(root, sourceRoots), hashes);
     }
 
     /** Keeps this solver for the next ingest of its repository. */
@@ -184,8 +188,11 @@ public final class JavaSolver {
         files.map.keySet().removeIf(p -> changed.contains(relative(p)));
         directories.map.keySet().removeIf(d -> changedDirs.contains(relative(d)));
         typeLookups.forEach(MapCache::removeAll);
-        for (Optional<CompilationUnit> cu : files.map.values()) cu.ifPresent(JavaSolver::forgetResolvedTypes);
-        for (List<CompilationUnit> cus : directories.map.values()) cus.forEach(JavaSolver::forgetResolvedTypes);
+        // a directory's units are mostly the same objects as the files' ones: each is walked once
+        Set<CompilationUnit> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Optional<CompilationUnit> cu : files.map.values()) cu.ifPresent(kept::add);
+        for (List<CompilationUnit> cus : directories.map.values()) kept.addAll(cus);
+        kept.forEach(JavaSolver::forgetResolvedTypes);
     }
 
     /** Removes the types the symbol solver stored on the nodes (its own data keys), keeping the rest. */
