@@ -1,6 +1,7 @@
 package carto.inference.bench;
 
 import carto.inference.kv.KvCache;
+import carto.inference.tensor.WeightMatrix;
 import carto.inference.model.Model;
 import carto.inference.tensor.Workers;
 import jdk.incubator.vector.FloatVector;
@@ -36,6 +37,8 @@ public final class InferenceBenchmark {
             r.put("name", c.name());
             r.put("threads", o.threads());
             r.put("weight_types", weightTypes(model));
+            // repacked Q4_0 (512-bit machines): activations quantized to 8 bits per block, as llama.cpp does
+            r.put("matrices_quantizing_activations", model.weights().matrices().stream().filter(WeightMatrix::quantizesActivations).count());
             r.put("load_seconds", round(loadSec, 3));
             SplittableRandom rnd = new SplittableRandom(42);
             int[] prompt = new int[o.promptTokens()];

@@ -41,8 +41,17 @@ public final class Model implements AutoCloseable {
                 config.yarnBetaFast(), config.yarnBetaSlow());
     }
 
-    /** Maps and checks a model file; nothing is copied but the small norm vectors. */
+    /**
+     * Maps and checks a model file. Nothing is copied but the small norm vectors and the matrices
+     * a kernel repacks for speed (Q4_0 on 512-bit machines; those then quantize activations to
+     * 8 bits per block as llama.cpp does, see {@link WeightMatrix#quantizesActivations}).
+     */
     public static Model load(Path path, int threads) {
+        return load(path, threads, true);
+    }
+
+    /** {@code repack = false}: every matrix stays mapped and multiplies in F32 (for checks against exact references). */
+    static Model load(Path path, int threads, boolean repack) {
         GgufFile f = GgufFile.open(path);
         try {
             ModelConfig c = ModelConfig.from(f);
@@ -52,7 +61,7 @@ public final class Model implements AutoCloseable {
                         "the model's weights (%.1f GiB) are larger than this machine's memory (%.1f GiB); it would page from disk on every token. "
                                 + "Use a smaller model or a smaller quantization (e.g. Q4_K_M)", f.fileSize() / 1073741824.0, physical / 1073741824.0));
             }
-            Weights w = new Weights(f, c);
+            Weights w = new Weights(f, c, repack);
             Vocabulary v = Vocabulary.from(f);
             if (v.size() < c.vocab()) {
                 throw new GgufException(path, "vocabulary has " + v.size() + " tokens but the output layer has " + c.vocab() + " rows");

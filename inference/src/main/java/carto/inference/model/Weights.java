@@ -10,7 +10,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
-/** The tensors of a model, checked against its config and wrapped in kernels; matrices stay memory-mapped. */
+/**
+ * The tensors of a model, checked against its config and wrapped in kernels. Matrices stay
+ * memory-mapped, except those a kernel repacks for decoding (Q4_0 on 512-bit machines).
+ */
 public final class Weights {
     public record Layer(float[] attnNorm, WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, float[] bq, float[] bk, float[] bv,
                         WeightMatrix wo, float[] ffnNorm, WeightMatrix gate, WeightMatrix up, WeightMatrix down) {}
@@ -22,9 +25,12 @@ public final class Weights {
     public final float[] ropeFreqFactors;
 
     private final GgufFile file;
+    private final boolean repack;
 
-    Weights(GgufFile file, ModelConfig c) {
+    /** {@code repack}: let kernels copy matrices into their decoding layout ({@link WeightMatrix#forDecoding}). */
+    Weights(GgufFile file, ModelConfig c, boolean repack) {
         this.file = file;
+        this.repack = repack;
         this.tokenEmbedding = matrix("token_embd.weight", c.vocab(), c.embd());
         this.layers = new Layer[c.layers()];
         for (int i = 0; i < c.layers(); i++) {
@@ -70,7 +76,8 @@ public final class Weights {
             throw new GgufException(file.path(), "tensor '" + name + "' uses type " + t.type() + ", which Carto does not support; supported: "
                     + GgmlType.supportedList() + ". Re-quantize the model to one of them");
         }
-        return WeightMatrix.of(name, t.type(), rows, cols, file.data(t));
+        WeightMatrix m = WeightMatrix.of(name, t.type(), rows, cols, file.data(t));
+        return repack ? m.forDecoding() : m;
     }
 
     private float[] optionalVector(String name, int n) {
@@ -92,12 +99,20 @@ public final class Weights {
         return out;
     }
 
-    /** Bytes of all matrices (what a forward pass streams through per token, output included). */
+    /** Every matrix once (a tied output is the token embedding). */
+    public java.util.List<WeightMatrix> matrices() {
+        java.util.List<WeightMatrix> all = new java.util.ArrayList<>();
+        all.add(tokenEmbedding);
+        if (output != tokenEmbedding) all.add(output);
+        for (Layer l : layers) all.addAll(java.util.List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down()));
+        return all;
+    }
+
+    /** Bytes of the matrices a forward pass streams through per token: all but the token embedding, unless it is the output too. */
     public long matrixBytes() {
-        long b = tokenEmbedding == output ? tokenEmbedding.byteSize() : output.byteSize();
-        for (Layer l : layers) {
-            b += l.wq().byteSize() + l.wk().byteSize() + l.wv().byteSize() + l.wo().byteSize()
-                    + l.gate().byteSize() + l.up().byteSize() + l.down().byteSize();
+        long b = 0;
+        for (WeightMatrix m : matrices()) {
+            if (m != tokenEmbedding || m == output) b += m.byteSize();
         }
         return b;
     }

@@ -42,8 +42,13 @@ public final class Q4KMatrix extends WeightMatrix {
     }
 
     @Override
-    void dotRows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
-        float[] xs = blockSums(x, xOff, cols);
+    Object prepare(float[] x, int xOff) {
+        return blockSums(x, xOff, cols);
+    }
+
+    @Override
+    void dotRows(int from, int to, float[] x, int xOff, Object prepared, float[] out, int outOff) {
+        float[] xs = (float[]) prepared;
         int[] sc = new int[8], m = new int[8];
         for (int r = from; r < to; r++) out[outOff + r - from] = dotRow(r * rowBytes, x, xOff, xs, sc, m);
     }

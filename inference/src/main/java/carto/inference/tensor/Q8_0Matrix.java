@@ -56,7 +56,7 @@ public final class Q8_0Matrix extends WeightMatrix {
      * side by side must not be paired: interleaving them ran at half speed.
      */
     @Override
-    void dotRows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
+    void dotRows(int from, int to, float[] x, int xOff, Object prepared, float[] out, int outOff) {
         int half = (to - from) / 2;
         for (int i = 0; i < half; i++) {
             int r0 = from + i, r1 = from + half + i;

@@ -83,11 +83,40 @@ public abstract sealed class WeightMatrix
     abstract float dotVector(int row, float[] x, int xOff);
 
     /**
-     * {@code out[outOff + r - from] = row r . x} for rows [from, to). Kernels override this to
-     * compute what depends only on x (block sums) once for the whole range.
+     * What the kernel computes from x alone (block sums, quantized activations), once per product
+     * on the calling thread and shared by every row range; null when the kernel needs nothing.
      */
-    void dotRows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
+    Object prepare(float[] x, int xOff) {
+        return null;
+    }
+
+    /** {@code out[outOff + r - from] = row r . x} for rows [from, to), with {@code prepared} from {@link #prepare}. */
+    void dotRows(int from, int to, float[] x, int xOff, Object prepared, float[] out, int outOff) {
         for (int r = from; r < to; r++) out[outOff + r - from] = dotVector(r, x, xOff);
+    }
+
+    /**
+     * Rows a parallel product hands out together: kernels that interleave rows in groups
+     * ({@link Q4_0Matrix}) need ranges that start and end on a group.
+     */
+    int rowUnit() {
+        return 1;
+    }
+
+    /**
+     * The matrix to decode with: a kernel may return a copy in a layout built for its single-token
+     * product (done once, at model load). The default is this matrix.
+     */
+    public WeightMatrix forDecoding() {
+        return this;
+    }
+
+    /**
+     * Whether products quantize x to 8 bits per block of 32 first, as llama.cpp's CPU kernels do
+     * (the repacked Q4_0 kernel), instead of multiplying in F32 with the exact weights.
+     */
+    public boolean quantizesActivations() {
+        return false;
     }
 
     public final float dot(int row, float[] x, int xOff) {
@@ -106,12 +135,12 @@ public abstract sealed class WeightMatrix
 
     /** {@code out[outOff + r] = row r . x} for every row. */
     public void matvec(Workers workers, float[] x, int xOff, float[] out, int outOff) {
-        workers.parallelFor(rows, 32, (from, to) -> rows(from, to, x, xOff, out, outOff + from));
+        matvec(workers, new WeightMatrix[]{this}, x, xOff, new float[][]{out}, new int[]{outOff});
     }
 
-    private void rows(int from, int to, float[] x, int xOff, float[] out, int outOff) {
+    private void rows(int from, int to, float[] x, int xOff, Object prepared, float[] out, int outOff) {
         if (VECTOR) {
-            dotRows(from, to, x, xOff, out, outOff);
+            dotRows(from, to, x, xOff, prepared, out, outOff);
         } else {
             for (int r = from; r < to; r++) out[outOff + r - from] = dotScalar(r, x, xOff);
         }
@@ -122,17 +151,30 @@ public abstract sealed class WeightMatrix
      * (q/k/v, gate/up): one hand-off to the worker threads instead of one per matrix.
      */
     public static void matvec(Workers workers, WeightMatrix[] ms, float[] x, float[][] outs) {
+        matvec(workers, ms, x, 0, outs, new int[ms.length]);
+    }
+
+    private static void matvec(Workers workers, WeightMatrix[] ms, float[] x, int xOff, float[][] outs, int[] outOffs) {
         int total = 0;
+        int unit = 1;
         int[] starts = new int[ms.length + 1];
+        Object[] prepared = new Object[ms.length];
         for (int i = 0; i < ms.length; i++) {
             starts[i] = total;
             total += ms[i].rows;
+            unit = Math.max(unit, ms[i].rowUnit());
+            if (VECTOR) prepared[i] = ms[i].prepare(x, xOff);
         }
         starts[ms.length] = total;
-        workers.parallelFor(total, 32, (from, to) -> {
+        for (WeightMatrix m : ms) {
+            if (m.rows % unit != 0) unit = 1;
+        }
+        int u = unit;
+        workers.parallelFor(total / u, Math.max(1, 32 / u), (first, last) -> {
+            int from = first * u, to = last * u;
             for (int i = 0; i < ms.length; i++) {
                 int a = Math.max(from, starts[i]), b = Math.min(to, starts[i + 1]);
-                if (a < b) ms[i].rows(a - starts[i], b - starts[i], x, 0, outs[i], a - starts[i]);
+                if (a < b) ms[i].rows(a - starts[i], b - starts[i], x, xOff, prepared[i], outs[i], outOffs[i] + a - starts[i]);
             }
         });
     }

@@ -5,6 +5,7 @@ import carto.inference.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,6 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Numerical parity with llama.cpp: the full last-position logits of every fixture model and
  * prompt match the exact-F32 reference within 1e-3 (cosine >= 0.9999), tokenization matches
  * llama-tokenize, and greedy continuations match wherever the reference margin is above 0.05.
+ * A model whose matrices quantize activations (repacked Q4_0 on 512-bit machines) is held to
+ * llama.cpp's native run instead, which does the same, and its F32 kernels to the exact one.
+ * Rounding activations to integers is discontinuous: a last-bit difference in summation order
+ * flips a value to the neighbouring integer, and over a long prompt such flips add up to
+ * logit differences of a few hundredths (our own batched and one-token-at-a-time paths differ
+ * by as much). So quantized runs match the native logits within 1e-3 on the short prompt and,
+ * on long ones, lie much closer to the native logits than the exact run does.
  */
 class ReferenceParityTest {
     static final double TOL = 1e-3;
@@ -35,11 +43,23 @@ class ReferenceParityTest {
             "synthetic-llama-dscoder-q5_0", "synthetic-llama-dscoder-q5_k", "synthetic-llama-dscoder-q4_k",
             "synthetic-llama-dscoder-q4_0", "synthetic-qwen2-fim-e256-q8_0"})
     void matchesLlamaCpp(String name) throws IOException {
+        compare(name, true);
+    }
+
+    /** The row-major Q4_0 kernel (narrower machines, or no room for the repacked copy) against the exact run. */
+    @Test
+    void q4_0WithoutRepackingMatchesTheExactRun() throws IOException {
+        compare("synthetic-llama-dscoder-q4_0", false);
+    }
+
+    private static void compare(String name, boolean repack) throws IOException {
         Path refDir = Fixtures.fixture("reference");
         JsonNode ref = new ObjectMapper().readTree(refDir.resolve(name + ".json").toFile());
         Path modelPath = refDir.resolve(ref.get("model_path").asText()).normalize();
         boolean isF32 = name.endsWith("f32");
-        try (Model model = Model.load(modelPath, 2)) {
+        try (Model model = Model.load(modelPath, 2, repack)) {
+            boolean nativeArithmetic = model.weights().output.quantizesActivations();
+            if (name.endsWith("q4_0")) assertEquals(repack && carto.inference.tensor.Q4_0Matrix.repackingAvailable(), nativeArithmetic, "repacked Q4_0 kernel in use");
             assertEquals(ref.get("n_vocab").asInt(), model.config().vocab());
             for (JsonNode prompt : ref.get("prompts")) {
                 String pname = prompt.get("name").asText();
@@ -49,7 +69,7 @@ class ReferenceParityTest {
                 if (!prompt.get("add_bos").asBoolean() || model.vocabulary().addBos) {
                     assertArrayEquals(ids, ours, name + "/" + pname + ": tokenization differs from llama-tokenize");
                 }
-                JsonNode exact = isF32 ? prompt : prompt.get("exact_f32");
+                JsonNode exact = isF32 || nativeArithmetic ? prompt : prompt.get("exact_f32");
                 float[] want = readLogits(refDir.resolve(exact.get("last_logits_file").asText()));
                 KvCache cache = model.newCache(ids.length + 24);
                 float[] got = model.forward(cache, ids, 0, false);
@@ -69,13 +89,20 @@ class ReferenceParityTest {
                 int pos = ids.length;
                 for (int step = 0; step < 16; step++) {
                     int next = argmax(logits);
-                    if (margins[step] <= 0.05) break;
+                    if (margins[step] <= (nativeArithmetic && ids.length > 8 ? 0.2 : 0.05)) break;
                     assertEquals(wantGreedy[step], next, name + "/" + pname + ": greedy token " + step + " differs (reference margin " + margins[step] + ")");
                     compared++;
                     logits = model.forward(cache, new int[]{next}, pos++, false);
                 }
-                report.add(String.format("%-32s %-6s n=%3d maxAbsErr=%.2e cos=%.8f greedyCompared=%d", name, pname, ids.length, maxErr, cos, compared));
-                assertTrue(maxErr < TOL, name + "/" + pname + ": max abs logit error " + maxErr + " exceeds " + TOL);
+                report.add(String.format("%-32s %-6s %-6s n=%3d maxAbsErr=%.2e cos=%.8f greedyCompared=%d", name, nativeArithmetic ? "native" : "exact", pname, ids.length, maxErr, cos, compared));
+                if (nativeArithmetic && ids.length > 8) {
+                    float[] exactLogits = readLogits(refDir.resolve(prompt.get("exact_f32").get("last_logits_file").asText()));
+                    double dist = rms(got, want), exactRun = rms(exactLogits, want);
+                    assertTrue(dist < 0.6 * exactRun, name + "/" + pname + ": RMS distance to llama.cpp's native logits " + dist
+                            + " is not well below the exact run's " + exactRun + ": activations are not quantized as llama.cpp does");
+                } else {
+                    assertTrue(maxErr < TOL, name + "/" + pname + ": max abs logit error " + maxErr + " exceeds " + TOL);
+                }
                 assertTrue(cos >= 0.9999, name + "/" + pname + ": cosine " + cos);
                 if (name.startsWith("stories260K-f32")) assertEquals(16, compared, "stories260K greedy continuation must match all 16 tokens");
             }
@@ -85,6 +112,12 @@ class ReferenceParityTest {
     @AfterAll
     static void printReport() {
         report.forEach(System.out::println);
+    }
+
+    static double rms(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += (double) (a[i] - b[i]) * (a[i] - b[i]);
+        return Math.sqrt(s / a.length);
     }
 
     static int argmax(float[] v) {

@@ -4,6 +4,7 @@ import carto.inference.Fixtures;
 import carto.inference.gguf.GgmlType;
 import carto.inference.gguf.GgufFile;
 import carto.inference.gguf.GgufTensor;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -11,7 +12,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every vector kernel (single row, row ranges, fused matrices, batched GEMM) agrees with the scalar dequantize-and-dot reference. */
@@ -67,6 +70,89 @@ class KernelTest {
             assertTrue(maxErr <= bound, t + " round trip error " + maxErr + " > " + bound);
             checkAgainstScalar(w);
         }
+    }
+
+    /**
+     * The repacked Q4_0 kernel computes what llama.cpp's Q4_0 x Q8_0 product computes: x quantized
+     * per block of 32 (scale max|x|/127 at half precision, values rounded to nearest-even), then
+     * the sum over blocks of d_w * d_x * (integer dot product), here recomputed in doubles. Every
+     * entry point agrees: one row, a range of whole groups, ranges that split groups (a fused
+     * product with a matrix of 40 rows), and the batched product; dequantized rows are unchanged.
+     */
+    @Test
+    void repackedQ4_0KernelComputesLlamaCppsQuantizedProduct() {
+        Assumptions.assumeTrue(Q4_0Matrix.repackingAvailable(), "the repacked Q4_0 kernel needs 512-bit vectors; this machine has " + WeightMatrix.F.vectorBitSize());
+        Random rnd = new Random(11);
+        int rows = 96, cols = 320, n = 6;
+        WeightMatrix rowMajor = q4_0(rnd, rows, cols);
+        WeightMatrix packed = rowMajor.forDecoding();
+        assertTrue(packed.quantizesActivations() && !rowMajor.quantizesActivations());
+        WeightMatrix odd = q4_0(rnd, 40, cols);
+        assertSame(odd, odd.forDecoding(), "40 rows are not whole groups of 32: no repacking");
+
+        float[] a = new float[cols], b = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            rowMajor.dequantizeRow(r, a, 0);
+            packed.dequantizeRow(r, b, 0);
+            assertArrayEquals(a, b, "row " + r + " dequantized from the packed layout");
+        }
+        float[] xs = new float[n * cols];
+        for (int i = 0; i < xs.length; i++) xs[i] = (float) (rnd.nextGaussian() * (i % 97 == 0 ? 8 : 1));
+        java.util.Arrays.fill(xs, 64, 96, 0f); // an all-zero block: scale 0
+        double[][] want = new double[n][rows];
+        double scale = 0;
+        for (int t = 0; t < n; t++) {
+            for (int r = 0; r < rows; r++) {
+                want[t][r] = llamaCppQ4_0Dot(rowMajor, r, xs, t * cols);
+                scale = Math.max(scale, Math.abs(want[t][r]));
+            }
+        }
+        double tol = 2e-6 * scale;
+        float[] x0 = java.util.Arrays.copyOf(xs, cols);
+        try (Workers workers = new Workers(2)) {
+            float[] mv = new float[rows];
+            packed.matvec(workers, x0, 0, mv, 0);
+            float[][] fused = {new float[rows], new float[40]};
+            WeightMatrix.matvec(workers, new WeightMatrix[]{packed, odd}, x0, fused);
+            float[] mm = new float[n * rows];
+            packed.matmul(workers, xs, n, cols, mm, rows);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(want[0][r], packed.dot(r, x0, 0), tol, "row " + r + " (dot)");
+                assertEquals(want[0][r], mv[r], tol, "row " + r + " (matvec)");
+                assertEquals(want[0][r], fused[0][r], tol, "row " + r + " (fused matvec, ranges splitting groups)");
+                for (int t = 0; t < n; t++) assertEquals(want[t][r], mm[t * rows + r], tol, "token " + t + " row " + r + " (batched)");
+            }
+            for (int r = 0; r < 40; r++) assertEquals(odd.dot(r, x0, 0), fused[1][r], 1e-4 * Math.max(1, scale), "row " + r + " of the 40-row matrix");
+        }
+    }
+
+    private static WeightMatrix q4_0(Random rnd, int rows, int cols) {
+        float[] src = new float[rows * cols];
+        for (int i = 0; i < src.length; i++) src[i] = (float) rnd.nextGaussian();
+        MemorySegment seg = MemorySegment.ofArray(new byte[(int) GgmlType.Q4_0.bytesFor((long) rows * cols)]);
+        for (int r = 0; r < rows; r++) Quantizer.quantize(GgmlType.Q4_0, src, r * cols, cols, seg, r * GgmlType.Q4_0.bytesFor(cols));
+        return WeightMatrix.of("q4_0", GgmlType.Q4_0, rows, cols, seg);
+    }
+
+    /** llama.cpp's ggml_vec_dot_q4_0_q8_0 after quantize_row_q8_0 (x86 SIMD rounding), from the row-major bytes. */
+    private static double llamaCppQ4_0Dot(WeightMatrix w, int row, float[] x, int xOff) {
+        double sum = 0;
+        for (int b = 0; b < w.cols() / 32; b++) {
+            float amax = 0;
+            for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xOff + 32 * b + j]));
+            float dx = Float.float16ToFloat(Float.floatToFloat16(amax / 127));
+            float id = amax != 0 ? 127 / amax : 0;
+            long blk = row * w.rowBytes + 18L * b;
+            float dw = WeightMatrix.f16(w.data, blk);
+            int dot = 0;
+            for (int j = 0; j < 16; j++) {
+                int q = WeightMatrix.u8(w.data, blk + 2 + j);
+                dot += ((q & 0xf) - 8) * (int) Math.rint(x[xOff + 32 * b + j] * id);
+                dot += ((q >>> 4) - 8) * (int) Math.rint(x[xOff + 32 * b + j + 16] * id);
+            }
+            sum += (double) dw * dx * dot;
+        }
+        return sum;
     }
 
     static void checkAgainstScalar(WeightMatrix w) {
