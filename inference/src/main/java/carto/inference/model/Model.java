@@ -43,15 +43,16 @@ public final class Model implements AutoCloseable {
 
     /**
      * Maps and checks a model file. Nothing is copied but the small norm vectors and the matrices
-     * a kernel repacks for speed (Q4_0 on 512-bit machines; those then quantize activations to
-     * 8 bits per block as llama.cpp does, see {@link WeightMatrix#quantizesActivations}).
+     * a kernel repacks for speed (Q4_0 on 512-bit machines). {@code -Dcarto.quantizeActivations=true}
+     * lets such kernels quantize activations to 8 bits per block as llama.cpp does: faster, and
+     * llama.cpp's result rather than the exact one ({@link WeightMatrix#quantizesActivations}).
      */
     public static Model load(Path path, int threads) {
-        return load(path, threads, true);
+        return load(path, threads, true, Boolean.getBoolean("carto.quantizeActivations"));
     }
 
-    /** {@code repack = false}: every matrix stays mapped and multiplies in F32 (for checks against exact references). */
-    static Model load(Path path, int threads, boolean repack) {
+    /** {@code repack = false}: every matrix stays mapped in its file's layout. */
+    static Model load(Path path, int threads, boolean repack, boolean quantizeActivations) {
         GgufFile f = GgufFile.open(path);
         try {
             ModelConfig c = ModelConfig.from(f);
@@ -61,7 +62,7 @@ public final class Model implements AutoCloseable {
                         "the model's weights (%.1f GiB) are larger than this machine's memory (%.1f GiB); it would page from disk on every token. "
                                 + "Use a smaller model or a smaller quantization (e.g. Q4_K_M)", f.fileSize() / 1073741824.0, physical / 1073741824.0));
             }
-            Weights w = new Weights(f, c, repack);
+            Weights w = new Weights(f, c, repack, quantizeActivations);
             Vocabulary v = Vocabulary.from(f);
             if (v.size() < c.vocab()) {
                 throw new GgufException(path, "vocabulary has " + v.size() + " tokens but the output layer has " + c.vocab() + " rows");
@@ -302,10 +303,18 @@ public final class Model implements AutoCloseable {
         }
     }
 
+    /**
+     * In ggml's order of roundings (float squares summed in double, the scale as 1.0f / sqrtf):
+     * with activations quantized afterwards, a last-bit difference here decides values that
+     * fall on a rounding tie, which a quantized embedding makes common.
+     */
     static void rmsnorm(float[] x, int xOff, float[] w, float[] out, int outOff, int n, float eps) {
         double ss = 0;
-        for (int i = 0; i < n; i++) ss += (double) x[xOff + i] * x[xOff + i];
-        float scale = (float) (1.0 / Math.sqrt((float) (ss / n) + eps));
+        for (int i = 0; i < n; i++) {
+            float sq = x[xOff + i] * x[xOff + i];
+            ss += sq;
+        }
+        float scale = 1.0f / (float) Math.sqrt((float) (ss / n) + eps);
         for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
     }
 

@@ -26,11 +26,13 @@ public final class Weights {
 
     private final GgufFile file;
     private final boolean repack;
+    private final boolean quantizeActivations;
 
-    /** {@code repack}: let kernels copy matrices into their decoding layout ({@link WeightMatrix#forDecoding}). */
-    Weights(GgufFile file, ModelConfig c, boolean repack) {
+    /** {@code repack}, {@code quantizeActivations}: see {@link WeightMatrix#forDecoding}. */
+    Weights(GgufFile file, ModelConfig c, boolean repack, boolean quantizeActivations) {
         this.file = file;
         this.repack = repack;
+        this.quantizeActivations = quantizeActivations;
         this.tokenEmbedding = matrix("token_embd.weight", c.vocab(), c.embd());
         this.layers = new Layer[c.layers()];
         for (int i = 0; i < c.layers(); i++) {
@@ -77,7 +79,7 @@ public final class Weights {
                     + GgmlType.supportedList() + ". Re-quantize the model to one of them");
         }
         WeightMatrix m = WeightMatrix.of(name, t.type(), rows, cols, file.data(t));
-        return repack ? m.forDecoding() : m;
+        return repack ? m.forDecoding(quantizeActivations) : m;
     }
 
     private float[] optionalVector(String name, int n) {

@@ -105,9 +105,11 @@ public abstract sealed class WeightMatrix
 
     /**
      * The matrix to decode with: a kernel may return a copy in a layout built for its single-token
-     * product (done once, at model load). The default is this matrix.
+     * product (done once, at model load). The default is this matrix. With
+     * {@code quantizeActivations}, a kernel that can (repacked Q4_0) quantizes activations to
+     * 8 bits per block as llama.cpp does, faster but no longer the exact-F32 result.
      */
-    public WeightMatrix forDecoding() {
+    public WeightMatrix forDecoding(boolean quantizeActivations) {
         return this;
     }
 

@@ -4,6 +4,7 @@ import carto.inference.kv.KvCache;
 import carto.inference.Fixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import carto.inference.tensor.Q4_0Matrix;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Numerical parity with llama.cpp: the full last-position logits of every fixture model and
  * prompt match the exact-F32 reference within 1e-3 (cosine >= 0.9999), tokenization matches
  * llama-tokenize, and greedy continuations match wherever the reference margin is above 0.05.
- * A model whose matrices quantize activations (repacked Q4_0 on 512-bit machines) is held to
- * llama.cpp's native run instead, which does the same, and its F32 kernels to the exact one.
+ * Q4_0 runs three ways: repacked (512-bit machines) and row-major in F32, both held to the exact
+ * run, and repacked with activations quantized as llama.cpp does, held to llama.cpp's native run.
  * Rounding activations to integers is discontinuous: a last-bit difference in summation order
  * flips a value to the neighbouring integer, and over a long prompt such flips add up to
  * logit differences of a few hundredths (our own batched and one-token-at-a-time paths differ
@@ -43,23 +44,32 @@ class ReferenceParityTest {
             "synthetic-llama-dscoder-q5_0", "synthetic-llama-dscoder-q5_k", "synthetic-llama-dscoder-q4_k",
             "synthetic-llama-dscoder-q4_0", "synthetic-qwen2-fim-e256-q8_0"})
     void matchesLlamaCpp(String name) throws IOException {
-        compare(name, true);
+        compare(name, true, false);
     }
 
     /** The row-major Q4_0 kernel (narrower machines, or no room for the repacked copy) against the exact run. */
     @Test
     void q4_0WithoutRepackingMatchesTheExactRun() throws IOException {
-        compare("synthetic-llama-dscoder-q4_0", false);
+        compare("synthetic-llama-dscoder-q4_0", false, false);
     }
 
-    private static void compare(String name, boolean repack) throws IOException {
+    /** Repacked Q4_0 with activations quantized as llama.cpp does, against llama.cpp's native run. */
+    @Test
+    void q4_0WithQuantizedActivationsFollowsLlamaCppsNativeRun() throws IOException {
+        compare("synthetic-llama-dscoder-q4_0", true, true);
+    }
+
+    private static void compare(String name, boolean repack, boolean quantizeActivations) throws IOException {
         Path refDir = Fixtures.fixture("reference");
         JsonNode ref = new ObjectMapper().readTree(refDir.resolve(name + ".json").toFile());
         Path modelPath = refDir.resolve(ref.get("model_path").asText()).normalize();
         boolean isF32 = name.endsWith("f32");
-        try (Model model = Model.load(modelPath, 2, repack)) {
+        try (Model model = Model.load(modelPath, 2, repack, quantizeActivations)) {
             boolean nativeArithmetic = model.weights().output.quantizesActivations();
-            if (name.endsWith("q4_0")) assertEquals(repack && carto.inference.tensor.Q4_0Matrix.repackingAvailable(), nativeArithmetic, "repacked Q4_0 kernel in use");
+            if (name.endsWith("q4_0")) {
+                assertEquals(repack && quantizeActivations && Q4_0Matrix.repackingAvailable(), nativeArithmetic, "quantized Q4_0 kernel in use");
+                assertEquals(repack && Q4_0Matrix.repackingAvailable(), model.weights().output.byteSize() > model.file().tensor("output.weight").byteSize(), "repacked");
+            }
             assertEquals(ref.get("n_vocab").asInt(), model.config().vocab());
             for (JsonNode prompt : ref.get("prompts")) {
                 String pname = prompt.get("name").asText();

@@ -72,6 +72,25 @@ class KernelTest {
         }
     }
 
+    /** The repacked Q4_0 kernel in F32: every entry point against the scalar reference, including ranges that split groups. */
+    @Test
+    void repackedQ4_0KernelMatchesScalarReference() {
+        Assumptions.assumeTrue(Q4_0Matrix.repackingAvailable(), "the repacked Q4_0 kernel needs 512-bit vectors; this machine has " + WeightMatrix.F.vectorBitSize());
+        Random rnd = new Random(5);
+        WeightMatrix rowMajor = q4_0(rnd, 96, 320);
+        WeightMatrix packed = rowMajor.forDecoding(false);
+        assertTrue(packed != rowMajor && !packed.quantizesActivations() && packed.byteSize() > rowMajor.byteSize());
+        checkAgainstScalar(packed);
+        float[] x = new float[320];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        try (Workers workers = new Workers(2)) {
+            float[][] fused = {new float[96], new float[40]};
+            WeightMatrix odd = q4_0(rnd, 40, 320);
+            WeightMatrix.matvec(workers, new WeightMatrix[]{packed, odd}, x, fused);
+            for (int r = 0; r < 96; r++) assertEquals(rowMajor.dotScalar(r, x, 0), fused[0][r], 1e-3, "row " + r + " (fused with a 40-row matrix)");
+        }
+    }
+
     /**
      * The repacked Q4_0 kernel computes what llama.cpp's Q4_0 x Q8_0 product computes: x quantized
      * per block of 32 (scale max|x|/127 at half precision, values rounded to nearest-even), then
@@ -85,10 +104,10 @@ class KernelTest {
         Random rnd = new Random(11);
         int rows = 96, cols = 320, n = 6;
         WeightMatrix rowMajor = q4_0(rnd, rows, cols);
-        WeightMatrix packed = rowMajor.forDecoding();
+        WeightMatrix packed = rowMajor.forDecoding(true);
         assertTrue(packed.quantizesActivations() && !rowMajor.quantizesActivations());
         WeightMatrix odd = q4_0(rnd, 40, cols);
-        assertSame(odd, odd.forDecoding(), "40 rows are not whole groups of 32: no repacking");
+        assertSame(odd, odd.forDecoding(true), "40 rows are not whole groups of 32: no repacking");
 
         float[] a = new float[cols], b = new float[cols];
         for (int r = 0; r < rows; r++) {
