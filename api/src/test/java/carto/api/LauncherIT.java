@@ -46,6 +46,11 @@ class LauncherIT {
         return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
+    static String getconf(String name) throws IOException {
+        Process p = new ProcessBuilder("getconf", name).start();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+    }
+
     static String flag(String printFlagsFinal, String name) {
         Matcher m = Pattern.compile("\\s" + name + "\\s+=\\s+(\\S+)").matcher(printFlagsFinal);
         assertTrue(m.find(), name + " in the JVM's flags");
@@ -58,18 +63,22 @@ class LauncherIT {
         assertEquals(0, ingest.exit(), "every command has --help: " + ingest.err());
         assertTrue(ingest.out().contains("Usage: carto ingest"), ingest.out());
         assertEquals("true", flag(ingest.out(), "UseParallelGC"));
-        Process cores = new ProcessBuilder("getconf", "_NPROCESSORS_ONLN").start();
-        int n = Integer.parseInt(new String(cores.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim());
+        int n = Integer.parseInt(getconf("_NPROCESSORS_ONLN"));
         assertEquals(n <= 4 ? "1" : "4", flag(ingest.out(), "TieredStopAtLevel"), "C1 only for ingest on " + n + " cores");
 
         Run model = carto(Map.of("CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "model", "info", "--help");
         assertEquals(0, model.exit(), model.err());
         assertEquals("true", flag(model.out(), "UseG1GC"));
         assertEquals("4", flag(model.out(), "TieredStopAtLevel"), "inference needs C2");
+        long physical = Long.parseLong(getconf("_PHYS_PAGES")) * Long.parseLong(getconf("PAGE_SIZE"));
+        assertEquals(String.valueOf(physical), flag(model.out(), "MaxDirectMemorySize"), "repacked weights may use the machine's memory");
+        assertEquals("0", flag(ingest.out(), "MaxDirectMemorySize"), "ingest keeps the JVM's default");
 
         Run overridden = carto(Map.of("CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=4 -XX:+UseSerialGC"), "ingest", "--help");
         assertEquals("4", flag(overridden.out(), "TieredStopAtLevel"), "CARTO_JAVA_OPTS wins");
         assertEquals("true", flag(overridden.out(), "UseSerialGC"));
+        Run capped = carto(Map.of("CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:MaxDirectMemorySize=64m"), "model", "info", "--help");
+        assertEquals(String.valueOf(64L << 20), flag(capped.out(), "MaxDirectMemorySize"), "CARTO_JAVA_OPTS wins");
     }
 
     @Test
