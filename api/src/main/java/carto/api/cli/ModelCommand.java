@@ -79,7 +79,7 @@ public final class ModelCommand implements Runnable {
                             ? " scaling " + c.ropeScaling() + " x" + c.ropeScaleFactor() : ""));
                     r.put("config", cfg);
                     r.put("kv_cache_bytes", KvCache.bytesFor(c, ctx));
-                    r.put("memory_needed_bytes", Model.memoryEstimate(c, f.fileSize(), ctx, 256));
+                    r.put("memory_needed_bytes", Model.memoryEstimate(f, c, ctx, 256));
                     r.put("memory_context", ctx);
                 } catch (GgufException e) {
                     problems.add(e.getMessage());

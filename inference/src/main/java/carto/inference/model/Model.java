@@ -3,6 +3,9 @@ package carto.inference.model;
 import carto.inference.gguf.GgufException;
 import carto.inference.kv.KvCache;
 import carto.inference.gguf.GgufFile;
+import carto.inference.gguf.GgmlType;
+import carto.inference.gguf.GgufTensor;
+import carto.inference.tensor.Q4_0Matrix;
 import carto.inference.tensor.WeightMatrix;
 import carto.inference.tensor.Workers;
 import carto.inference.tokenizer.Tokenizer;
@@ -380,10 +383,17 @@ public final class Model implements AutoCloseable {
         return os instanceof com.sun.management.OperatingSystemMXBean o ? o.getTotalMemorySize() : Long.MAX_VALUE;
     }
 
-    /** Estimated bytes to run with a context of {@code ctx} positions: mapped weights plus KV cache plus activations. */
-    public static long memoryEstimate(ModelConfig c, long fileBytes, int ctx, int batch) {
+    /**
+     * Estimated bytes to run with a context of {@code ctx} positions: the mapped file, the copies
+     * kernels make at load (repacked Q4_0 on 512-bit machines), KV cache and activations.
+     */
+    public static long memoryEstimate(GgufFile f, ModelConfig c, int ctx, int batch) {
         long activations = (long) batch * (3L * c.embd() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.ffn()) * 4 + (long) c.vocab() * 4;
-        return fileBytes + KvCache.bytesFor(c, ctx) + activations;
+        long repacked = 0;
+        for (GgufTensor t : f.tensors()) {
+            if (t.type() == GgmlType.Q4_0 && t.dims().length == 2) repacked += Q4_0Matrix.repackedBytes(t.dims()[1], t.dims()[0]);
+        }
+        return f.fileSize() + repacked + KvCache.bytesFor(c, ctx) + activations;
     }
 
     @Override

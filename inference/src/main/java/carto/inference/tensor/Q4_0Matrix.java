@@ -48,6 +48,11 @@ public final class Q4_0Matrix extends WeightMatrix {
         return PACKABLE;
     }
 
+    /** Native bytes {@link #forDecoding} allocates for a rows x cols matrix on this machine (0: not repacked). */
+    public static long repackedBytes(long rows, long cols) {
+        return PACKABLE && rows % GROUP == 0 && cols % 32 == 0 ? rows / GROUP * (cols / 32) * GROUP_BLOCK : 0;
+    }
+
     /** The rows in groups of 32 (see the class comment), or null: row-major in {@code data}. */
     private final MemorySegment packed;
     /** The packed kernels quantize activations to Q8_0 (llama.cpp's arithmetic) instead of multiplying in F32. */
@@ -70,11 +75,12 @@ public final class Q4_0Matrix extends WeightMatrix {
      */
     @Override
     public WeightMatrix forDecoding(boolean quantizeActivations) {
-        if (packed != null || !PACKABLE || rows % GROUP != 0) return this;
+        long bytes = repackedBytes(rows, cols);
+        if (packed != null || bytes == 0) return this;
         int blocks = cols / 32;
         MemorySegment p;
         try {
-            p = Arena.ofAuto().allocate((long) rows / GROUP * blocks * GROUP_BLOCK, 64);
+            p = Arena.ofAuto().allocate(bytes, 64);
         } catch (OutOfMemoryError e) {
             return this;
         }
