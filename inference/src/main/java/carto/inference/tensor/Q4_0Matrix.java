@@ -24,7 +24,7 @@ import java.util.stream.IntStream;
  * row-major kernel spent its time on those and on per-block scalar work, bound by arithmetic
  * rather than by memory. Two arithmetics on that layout:
  * <ul>
- * <li>F32 (the default): weights times float activations, the exact-F32 result (1.3x the
+ * <li>F32 (the default): weights times float activations, the exact-F32 result (1.4x the
  * row-major kernel's decode speed);
  * <li>{@code quantizeActivations}: activations quantized to 8 bits per block as llama.cpp does
  * (Q8_0), multiplied in 16-bit integers, 32 rows per instruction (1.7x), matching llama.cpp's
