@@ -133,8 +133,10 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 "CREATE CONSTRAINT repository_id IF NOT EXISTS FOR (r:Repository) REQUIRE r.id IS UNIQUE",
                 "CREATE INDEX file_path IF NOT EXISTS FOR (f:File) ON (f.repoId, f.relativePath)",
                 "CREATE INDEX file_basename IF NOT EXISTS FOR (f:File) ON (f.repoId, f.basename)",
+                // also serves a file's nodes (repoId, path): queries add "startByte IS NOT NULL" so the
+                // planner seeks on the prefix; a second index on (repoId, path) cost 12% of a bulk ingest
                 "CREATE INDEX ast_path IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.path, n.startByte)",
-                "CREATE INDEX ast_file IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.path)",
+                "DROP INDEX ast_file IF EXISTS",
                 "CREATE INDEX ast_name IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.name)",
                 "CREATE INDEX text_path IF NOT EXISTS FOR (t:TextNode) ON (t.repoId, t.path)");
         try (Session s = session()) {
@@ -230,7 +232,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
         for (int i = 0; i < all.size(); i += 200) {
             List<String> chunk = all.subList(i, Math.min(all.size(), i + 200));
             write("deleting changed files", tx -> {
-                tx.run("UNWIND $paths AS p MATCH (n:AstNode {repoId: $repo, path: p}) DETACH DELETE n", Map.of("repo", repoId, "paths", chunk)).consume();
+                tx.run(DELETE_FILE_AST, Map.of("repo", repoId, "paths", chunk)).consume();
                 tx.run("UNWIND $paths AS p MATCH (n:TextNode {repoId: $repo, path: p}) DETACH DELETE n", Map.of("repo", repoId, "paths", chunk)).consume();
                 tx.run("UNWIND $paths AS p MATCH (f:File {repoId: $repo, relativePath: p}) DETACH DELETE f", Map.of("repo", repoId, "paths", chunk)).consume();
                 return null;
@@ -244,6 +246,14 @@ public final class Neo4jCodeGraph implements CodeGraph {
                     DETACH DELETE d RETURN count(*) AS c""", Map.of("repo", repoId)).single().get("c").asLong());
         } while (removed > 0);
     }
+
+    /** A file's AST nodes by (repoId, path): "startByte IS NOT NULL" lets the planner seek on ast_path's prefix. */
+    static final String DELETE_FILE_AST = "UNWIND $paths AS p MATCH (n:AstNode {repoId: $repo, path: p}) WHERE n.startByte IS NOT NULL DETACH DELETE n";
+    static final String DELETE_SEMANTIC_EDGES = """
+            UNWIND $paths AS p
+            MATCH (a:AstNode {repoId: $repo, path: p})-[r:CALLS|REFERENCES|EXTENDS|IMPLEMENTS|OVERRIDES]->()
+            WHERE a.startByte IS NOT NULL
+            DELETE r""";
 
     private static final String WRITE_FILES = """
             UNWIND $files AS f
@@ -491,10 +501,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
         for (int i = 0; i < files.size(); i += 500) {
             List<String> chunk = files.subList(i, Math.min(files.size(), i + 500));
             write("removing old semantic edges", tx -> {
-                tx.run("""
-                        UNWIND $paths AS p
-                        MATCH (a:AstNode {repoId: $repo, path: p})-[r:CALLS|REFERENCES|EXTENDS|IMPLEMENTS|OVERRIDES]->()
-                        DELETE r""", Map.of("repo", repoId, "paths", chunk)).consume();
+                tx.run(DELETE_SEMANTIC_EDGES, Map.of("repo", repoId, "paths", chunk)).consume();
                 tx.run("UNWIND $paths AS p MATCH (:File {repoId: $repo, relativePath: p})-[r:IMPORTS]->() DELETE r",
                         Map.of("repo", repoId, "paths", chunk)).consume();
                 return null;

@@ -119,6 +119,14 @@ public final class GraphTools {
 
     // ---- AST ----
 
+    /** A file's nodes by (repoId, path): "startByte IS NOT NULL" lets the planner seek on the ast_path index's prefix. */
+    static final String AST_BY_TYPE = """
+            MATCH (n:AstNode {repoId: $repo, path: $path}) WHERE n.startByte IS NOT NULL AND n.type = $type
+            RETURN n ORDER BY n.startByte LIMIT $limit""";
+    static final String OUTLINE = """
+            MATCH (n:AstNode {repoId: $repo, path: $path}) WHERE n.startByte IS NOT NULL AND n.kind IS NOT NULL
+            RETURN n ORDER BY n.startByte LIMIT 1000""";
+
     /** The smallest AST nodes whose source contains {@code text}, searched in the files themselves. */
     public List<AstHit> findAstNodesContainingText(String repoId, String text, String pathOrNull, int limit) {
         if (text == null || text.isEmpty()) throw new IllegalArgumentException("the text to search for is empty");
@@ -153,9 +161,7 @@ public final class GraphTools {
         Path root = root(repoId);
         String p = normalize(path);
         String content = readFileText(root, p);
-        return query("finding AST nodes", """
-                MATCH (n:AstNode {repoId: $repo, path: $path}) WHERE n.type = $type
-                RETURN n ORDER BY n.startByte LIMIT $limit""", Map.of("repo", repoId, "path", p, "type", type, "limit", bound(limit)))
+        return query("finding AST nodes", AST_BY_TYPE, Map.of("repo", repoId, "path", p, "type", type, "limit", bound(limit)))
                 .stream().map(r -> ast(r.get("n"), content)).toList();
     }
 
@@ -163,9 +169,7 @@ public final class GraphTools {
     public List<AstHit> outline(String repoId, String path) {
         String p = normalize(path);
         String content = readFileText(root(repoId), p);
-        return query("reading an outline", """
-                MATCH (n:AstNode {repoId: $repo, path: $path}) WHERE n.kind IS NOT NULL
-                RETURN n ORDER BY n.startByte LIMIT 1000""", Map.of("repo", repoId, "path", p)).stream().map(r -> ast(r.get("n"), content)).toList();
+        return query("reading an outline", OUTLINE, Map.of("repo", repoId, "path", p)).stream().map(r -> ast(r.get("n"), content)).toList();
     }
 
     private static AstHit ast(Value n, String content) {

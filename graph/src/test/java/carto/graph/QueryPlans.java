@@ -1,0 +1,40 @@
+package carto.graph;
+
+import org.neo4j.driver.GraphDatabase;
+import org.neo4j.driver.Session;
+import org.neo4j.driver.summary.Plan;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the embedded Neo4j's planner makes of a query text (EXPLAIN: planned, not run). */
+public final class QueryPlans {
+    private QueryPlans() {}
+
+    /** The plan's operators, one "Operator details" line each, depth first. */
+    public static List<String> explain(String query, Map<String, Object> params) {
+        TestGraph.graph();
+        try (var driver = GraphDatabase.driver(TestGraph.server().boltUri()); Session s = driver.session()) {
+            List<String> lines = new ArrayList<>();
+            collect(s.run("EXPLAIN " + query, params).consume().plan(), lines);
+            return lines;
+        }
+    }
+
+    /** The query finds a file's AST nodes through the ast_path index, never by scanning every AstNode. */
+    public static void assertSeeksAstPath(String query, Map<String, Object> params) {
+        List<String> plan = explain(query, params);
+        assertFalse(plan.stream().anyMatch(l -> l.startsWith("NodeByLabelScan")), "scans every AstNode:\n" + String.join("\n", plan));
+        assertTrue(plan.stream().anyMatch(l -> l.startsWith("NodeIndexSeek") && l.contains("AstNode(repoId, path, startByte)")),
+                "no seek on ast_path:\n" + String.join("\n", plan));
+    }
+
+    private static void collect(Plan p, List<String> lines) {
+        lines.add(p.operatorType().replaceAll("@.*", "") + " " + p.arguments().get("Details"));
+        for (Plan c : p.children()) collect(c, lines);
+    }
+}
