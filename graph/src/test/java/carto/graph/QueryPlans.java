@@ -1,6 +1,5 @@
 package carto.graph;
 
-import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.Session;
 import org.neo4j.driver.summary.Plan;
 
@@ -17,8 +16,7 @@ public final class QueryPlans {
 
     /** The plan's operators, one "Operator details" line each, depth first. */
     public static List<String> explain(String query, Map<String, Object> params) {
-        TestGraph.graph();
-        try (var driver = GraphDatabase.driver(TestGraph.server().boltUri()); Session s = driver.session()) {
+        try (Session s = TestGraph.graph().driver().session()) {
             List<String> lines = new ArrayList<>();
             collect(s.run("EXPLAIN " + query, params).consume().plan(), lines);
             return lines;

@@ -3,7 +3,6 @@ package carto.graph.neo4j;
 import carto.graph.QueryPlans;
 import carto.graph.TestGraph;
 import org.junit.jupiter.api.Test;
-import org.neo4j.driver.GraphDatabase;
 
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,7 @@ class AstIndexPlanTest {
         Map<String, Object> params = Map.of("repo", "r", "paths", List.of("a.c", "b.c"));
         QueryPlans.assertSeeksAstPath(Neo4jCodeGraph.DELETE_FILE_AST, params);
         QueryPlans.assertSeeksAstPath(Neo4jCodeGraph.DELETE_SEMANTIC_EDGES, params);
-        try (var driver = GraphDatabase.driver(TestGraph.server().boltUri()); var s = driver.session()) {
+        try (var s = TestGraph.graph().driver().session()) {
             List<String> astIndexes = s.run("SHOW INDEXES YIELD name, labelsOrTypes WHERE 'AstNode' IN labelsOrTypes RETURN name ORDER BY name")
                     .list(r -> r.get("name").asString());
             assertEquals(List.of("ast_name", "ast_path"), astIndexes, "every AstNode index costs each ingest its maintenance");

@@ -53,6 +53,16 @@ public final class Q4_0Matrix extends WeightMatrix {
         return PACKABLE && rows % GROUP == 0 && cols % 32 == 0 ? rows / GROUP * (cols / 32) * GROUP_BLOCK : 0;
     }
 
+    /** Offset of group g's first block in the packed layout. */
+    private long groupBase(int g) {
+        return (long) g * (cols / 32) * GROUP_BLOCK;
+    }
+
+    /** Offset of quant byte j of the 32 rows of the group block at {@code blk} (the scales come first). */
+    private static long quants(long blk, int j) {
+        return blk + GROUP * 4 + (long) GROUP * j;
+    }
+
     /** The rows in groups of 32 (see the class comment), or null: row-major in {@code data}. */
     private final MemorySegment packed;
     /** The packed kernels quantize activations to Q8_0 (llama.cpp's arithmetic) instead of multiplying in F32. */
@@ -87,10 +97,10 @@ public final class Q4_0Matrix extends WeightMatrix {
         IntStream.range(0, rows / GROUP).parallel().forEach(g -> {
             for (int l = 0; l < GROUP; l++) {
                 long src = ((long) g * GROUP + l) * rowBytes;
-                long dst = (long) g * blocks * GROUP_BLOCK;
+                long dst = groupBase(g);
                 for (int b = 0; b < blocks; b++, src += 18, dst += GROUP_BLOCK) {
                     p.set(F32, dst + 4L * l, f16(data, src));
-                    for (int j = 0; j < 16; j++) p.set(ValueLayout.JAVA_BYTE, dst + GROUP * 4 + (long) GROUP * j + l, data.get(ValueLayout.JAVA_BYTE, src + 2 + j));
+                    for (int j = 0; j < 16; j++) p.set(ValueLayout.JAVA_BYTE, quants(dst, j) + l, data.get(ValueLayout.JAVA_BYTE, src + 2 + j));
                 }
             }
         });
@@ -148,12 +158,12 @@ public final class Q4_0Matrix extends WeightMatrix {
 
     private void dequantizePackedRow(int row, float[] out, int off) {
         int blocks = cols / 32, lane = row % GROUP;
-        long blk = (long) (row / GROUP) * blocks * GROUP_BLOCK;
+        long blk = groupBase(row / GROUP);
         for (int b = 0; b < blocks; b++, blk += GROUP_BLOCK) {
             float d = packed.get(F32, blk + 4L * lane);
             int o = off + 32 * b;
             for (int j = 0; j < 16; j++) {
-                int q = packed.get(ValueLayout.JAVA_BYTE, blk + GROUP * 4 + (long) GROUP * j + lane) & 0xff;
+                int q = packed.get(ValueLayout.JAVA_BYTE, quants(blk, j) + lane) & 0xff;
                 out[o + j] = d * ((q & 0xf) - 8);
                 out[o + j + 16] = d * ((q >>> 4) - 8);
             }
@@ -162,7 +172,7 @@ public final class Q4_0Matrix extends WeightMatrix {
 
     @Override
     float dotVector(int row, float[] x, int xOff) {
-        if (packed != null) return quantized ? dotPackedRow(row, new Q8Activations(x, xOff, cols)) : dotScalar(row, x, xOff);
+        if (packed != null) return packedRow(row, x, xOff, prepare(x, xOff));
         return dotRow(row * rowBytes, x, xOff, blockSums(x, xOff, cols));
     }
 
@@ -178,30 +188,29 @@ public final class Q4_0Matrix extends WeightMatrix {
             for (int r = from; r < to; r++) out[outOff + r - from] = dotRow(r * rowBytes, x, xOff, xs);
             return;
         }
-        if (!quantized) {
-            float[] xs = (float[]) prepared;
-            int r = from;
-            for (; r < to && r % GROUP != 0; r++) out[outOff + r - from] = dotScalar(r, x, xOff);
-            for (; r + GROUP <= to; r += GROUP) dotGroup(r / GROUP, x, xOff, xs, out, outOff + r - from);
-            for (; r < to; r++) out[outOff + r - from] = dotScalar(r, x, xOff);
-            return;
-        }
-        Q8Activations a = (Q8Activations) prepared;
         int r = from;
-        for (; r < to && r % GROUP != 0; r++) out[outOff + r - from] = dotPackedRow(r, a);
-        for (; r + GROUP <= to; r += GROUP) dotGroup(r / GROUP, a, out, outOff + r - from);
-        for (; r < to; r++) out[outOff + r - from] = dotPackedRow(r, a);
+        for (; r < to && r % GROUP != 0; r++) out[outOff + r - from] = packedRow(r, x, xOff, prepared);
+        for (; r + GROUP <= to; r += GROUP) {
+            if (quantized) dotGroup(r / GROUP, (Q8Activations) prepared, out, outOff + r - from);
+            else dotGroup(r / GROUP, x, xOff, (float[]) prepared, out, outOff + r - from);
+        }
+        for (; r < to; r++) out[outOff + r - from] = packedRow(r, x, xOff, prepared);
+    }
+
+    /** One row of the packed layout in the matrix's arithmetic (single rows, ranges that split a group). */
+    private float packedRow(int row, float[] x, int xOff, Object prepared) {
+        return quantized ? dotPackedRow(row, (Q8Activations) prepared) : dotScalar(row, x, xOff);
     }
 
     /** One row of the packed layout times quantized activations, lane by lane (ranges that split a group). */
     private float dotPackedRow(int row, Q8Activations a) {
         int blocks = cols / 32, lane = row % GROUP;
-        long blk = (long) (row / GROUP) * blocks * GROUP_BLOCK;
+        long blk = groupBase(row / GROUP);
         float acc = 0;
         for (int b = 0; b < blocks; b++, blk += GROUP_BLOCK) {
             int s = 0;
             for (int j = 0; j < 16; j++) {
-                int q = packed.get(ValueLayout.JAVA_BYTE, blk + GROUP * 4 + (long) GROUP * j + lane) & 0xff;
+                int q = packed.get(ValueLayout.JAVA_BYTE, quants(blk, j) + lane) & 0xff;
                 s += ((q & 0xf) - 8) * a.q[32 * b + j] + ((q >>> 4) - 8) * a.q[32 * b + j + 16];
             }
             acc = Math.fma(s * packed.get(F32, blk + 4L * lane), a.d[b], acc);
@@ -223,15 +232,11 @@ public final class Q4_0Matrix extends WeightMatrix {
             super.matmul(workers, x, n, xStride, out, outStride);
             return;
         }
-        float[] xq = x;
-        int xqStride = xStride;
+        float[] xt = quantized ? new float[n * cols] : x;
+        int stride = quantized ? cols : xStride;
         if (quantized) {
-            xq = new float[n * cols];
-            xqStride = cols;
-            for (int t = 0; t < n; t++) new Q8Activations(x, t * xStride, cols).dequantize(xq, t * cols);
+            for (int t = 0; t < n; t++) new Q8Activations(x, t * xStride, cols).dequantize(xt, t * cols);
         }
-        float[] xt = xq;
-        int stride = xqStride;
         workers.parallelFor(rows / GROUP, 1, (from, to) -> {
             float[] w = scratch(GROUP * cols);
             for (int g = from; g < to; g++) {
@@ -246,7 +251,7 @@ public final class Q4_0Matrix extends WeightMatrix {
     /** Rows [32g, 32g+32) as floats, column-major: w[32k + lane] is column k of row 32g+lane. */
     private void dequantizeGroup(int g, float[] w) {
         int blocks = cols / 32;
-        long blk = (long) g * blocks * GROUP_BLOCK;
+        long blk = groupBase(g);
         for (int b = 0; b < blocks; b++, blk += GROUP_BLOCK) {
             FloatVector d0 = FloatVector.fromMemorySegment(F512, packed, blk, LE);
             FloatVector d1 = FloatVector.fromMemorySegment(F512, packed, blk + 64, LE);
@@ -296,7 +301,7 @@ public final class Q4_0Matrix extends WeightMatrix {
 
     /** Byte j of every row of the group's block at {@code blk}, zero-extended to 16-bit lanes. */
     private ShortVector quantBytes(long blk, int j) {
-        return (ShortVector) ByteVector.fromMemorySegment(B32, packed, blk + GROUP * 4 + (long) GROUP * j, LE)
+        return (ShortVector) ByteVector.fromMemorySegment(B32, packed, quants(blk, j), LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
     }
 
@@ -312,13 +317,13 @@ public final class Q4_0Matrix extends WeightMatrix {
      */
     private void dotGroup(int g, float[] x, int xOff, float[] xs, float[] out, int o) {
         int blocks = cols / 32;
-        long blk = (long) g * blocks * GROUP_BLOCK;
+        long blk = groupBase(g);
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0;
         for (int b = 0; b < blocks; b++, blk += GROUP_BLOCK) {
             FloatVector a0 = FloatVector.zero(F512), a1 = a0, h0 = a0, h1 = a0;
             int xi = xOff + 32 * b;
             for (int j = 0; j < 16; j++) {
-                long q = blk + GROUP * 4 + (long) GROUP * j;
+                long q = quants(blk, j);
                 IntVector v0 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, packed, q, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
                 IntVector v1 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, packed, q + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I512, 0);
                 FloatVector xl = FloatVector.broadcast(F512, x[xi + j]), xh = FloatVector.broadcast(F512, x[xi + j + 16]);
@@ -338,7 +343,7 @@ public final class Q4_0Matrix extends WeightMatrix {
     /** Rows [32g, 32g+32) times the quantized activations into out[o .. o+32), 32 rows per 16-bit vector. */
     private void dotGroup(int g, Q8Activations a, float[] out, int o) {
         int blocks = cols / 32;
-        long blk = (long) g * blocks * GROUP_BLOCK;
+        long blk = groupBase(g);
         short[] xq = a.q;
         FloatVector acc0 = FloatVector.zero(F512), acc1 = acc0;
         for (int b = 0; b < blocks; b++, blk += GROUP_BLOCK) {
