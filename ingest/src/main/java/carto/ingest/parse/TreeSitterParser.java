@@ -2,14 +2,14 @@ package carto.ingest.parse;
 
 import org.treesitter.TSInputEncoding;
 import org.treesitter.TSLanguage;
-import org.treesitter.TSNode;
 import org.treesitter.TSParser;
 import org.treesitter.TSQuery;
-import org.treesitter.TSQueryCapture;
-import org.treesitter.TSQueryCursor;
 import org.treesitter.TSQueryException;
-import org.treesitter.TSQueryMatch;
 import org.treesitter.TSTree;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,20 +18,27 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 /**
- * Our one door to the tree-sitter JNI binding: parses UTF-8 bytes with a grammar and exposes the
- * result as {@link SyntaxTree}. A parser is not thread-safe; use one per thread.
+ * Our one door to tree-sitter: parses UTF-8 bytes with a grammar (through the JNI binding, which
+ * also loads the native libraries) and exposes the result as {@link SyntaxTree}, whose queries and
+ * nodes call tree-sitter's C API directly ({@link TreeSitterNative}). A parser is not thread-safe;
+ * use one per thread, and use a tree on the thread that parsed it.
  */
 public final class TreeSitterParser implements AutoCloseable {
     private static final Map<String, TSLanguage> LANGUAGES = new ConcurrentHashMap<>();
     private static final Map<String, GroupedQuery> QUERIES = new ConcurrentHashMap<>();
+    private static final Map<String, TreeSitterNative.SymbolNames> SYMBOLS = new ConcurrentHashMap<>();
 
     /**
      * Several queries compiled as one, so a single pass over the tree answers all of them: tree-sitter's
      * cursor cost is mostly the walk, paid once instead of once per query. Each pattern remembers the
      * group (the query text) it came from, found through the pattern's start offset in the joined source.
      */
-    private record GroupedQuery(TSQuery query, int[] groupOfPattern, String[] captureNames) {
+    private record GroupedQuery(TSQuery query, MemorySegment pointer, int[] groupOfPattern, String[] captureNames) {
         static GroupedQuery compile(TSLanguage language, String grammar, List<String> groups) {
             StringBuilder source = new StringBuilder();
             int[] starts = new int[groups.size()];
@@ -54,7 +61,14 @@ public final class TreeSitterParser implements AutoCloseable {
             }
             String[] names = new String[query.getCaptureCount()];
             for (int c = 0; c < names.length; c++) names[c] = query.getCaptureNameForId(c);
-            return new GroupedQuery(query, groupOf, names);
+            for (int p = 0; p < groupOf.length; p++) {
+                // tree-sitter leaves predicates to the caller; none of ours has any, and a match must not pass unchecked
+                if (query.getPredicateForPattern(p).length > 0) {
+                    throw new IllegalArgumentException("tree-sitter query for " + grammar + " uses predicates (#eq?, #match?...), which Carto does not evaluate");
+                }
+            }
+            // the query object stays referenced here: its cleaner would free the native query
+            return new GroupedQuery(query, TreeSitterNative.pointer(query), groupOf, names);
         }
     }
 
@@ -95,15 +109,28 @@ public final class TreeSitterParser implements AutoCloseable {
     private final class Tree implements SyntaxTree {
         private final TSTree tree;
         private final byte[] source;
+        /** The native memory of this tree's node handles, freed with the tree (so a node used after close fails cleanly). */
+        private final Arena arena = Arena.ofConfined();
+        private final TreeSitterNative.Slab slab = new TreeSitterNative.Slab(arena);
+        private final MemorySegment pointer;
+        private final TreeSitterNative.SymbolNames names;
+        /** Byte offsets of the newlines, for line numbers (read lazily, once). */
+        private int[] newlines;
 
         Tree(TSTree tree, byte[] source) {
             this.tree = tree;
             this.source = source;
+            this.pointer = TreeSitterNative.pointer(tree);
+            this.names = SYMBOLS.computeIfAbsent(grammar, g -> new TreeSitterNative.SymbolNames(language));
         }
 
         @Override
         public SyntaxNode root() {
-            return new Node(tree.getRootNode());
+            try {
+                return new Node(this, (MemorySegment) TreeSitterNative.TREE_ROOT_NODE.invokeExact((SegmentAllocator) slab, pointer));
+            } catch (Throwable e) {
+                throw nativeFailure(e);
+            }
         }
 
         @Override
@@ -123,97 +150,185 @@ public final class TreeSitterParser implements AutoCloseable {
             GroupedQuery q = QUERIES.computeIfAbsent(grammar + "\u0000" + String.join("\u0000", groups.stream().map(g -> g == null ? "" : g).toList()),
                     k -> GroupedQuery.compile(language, grammar, groups));
             List<Match> out = new ArrayList<>();
-            try (TSQueryCursor cursor = new TSQueryCursor()) {
-                cursor.exec(q.query(), tree.getRootNode());
-                TSQueryMatch m = new TSQueryMatch();
-                while (cursor.nextMatch(m)) {
-                    Map<String, SyntaxNode> captures = new LinkedHashMap<>();
-                    for (TSQueryCapture c : m.getCaptures()) captures.put(q.captureNames()[c.getIndex()], new Node(c.getNode()));
-                    out.add(new Match(q.groupOfPattern()[m.getPatternIndex()], captures));
+            MemorySegment root = ((Node) root()).segment;
+            MemorySegment match = slab.allocate(TreeSitterNative.MATCH);
+            try {
+                MemorySegment cursor = (MemorySegment) TreeSitterNative.QUERY_CURSOR_NEW.invokeExact();
+                try {
+                    TreeSitterNative.QUERY_CURSOR_EXEC.invokeExact(cursor, q.pointer(), root);
+                    while ((boolean) TreeSitterNative.QUERY_CURSOR_NEXT_MATCH.invokeExact(cursor, match)) {
+                        int pattern = Short.toUnsignedInt(match.get(JAVA_SHORT, TreeSitterNative.MATCH_PATTERN));
+                        int count = Short.toUnsignedInt(match.get(JAVA_SHORT, TreeSitterNative.MATCH_COUNT));
+                        // the captures belong to the cursor until its next match: copy each node out
+                        MemorySegment captures = match.get(ADDRESS, TreeSitterNative.MATCH_CAPTURES).reinterpret(count * TreeSitterNative.CAPTURE_SIZE);
+                        Map<String, SyntaxNode> byName = new LinkedHashMap<>();
+                        for (int c = 0; c < count; c++) {
+                            long at = c * TreeSitterNative.CAPTURE_SIZE;
+                            MemorySegment node = slab.allocate(TreeSitterNative.NODE);
+                            MemorySegment.copy(captures, at, node, 0, TreeSitterNative.NODE_SIZE);
+                            byName.put(q.captureNames()[captures.get(JAVA_INT, at + TreeSitterNative.CAPTURE_INDEX)], new Node(this, node));
+                        }
+                        out.add(new Match(q.groupOfPattern()[pattern], byName));
+                    }
+                } finally {
+                    TreeSitterNative.QUERY_CURSOR_DELETE.invokeExact(cursor);
                 }
+            } catch (Throwable e) {
+                throw nativeFailure(e);
             }
             return out;
         }
 
+        /** 1-based line of a byte offset: one more than the newlines before it. */
+        int line(int offset) {
+            if (newlines == null) {
+                int n = 0;
+                for (byte b : source) if (b == '\n') n++;
+                int[] at = new int[n];
+                for (int i = 0, k = 0; i < source.length; i++) if (source[i] == '\n') at[k++] = i;
+                newlines = at;
+            }
+            int i = java.util.Arrays.binarySearch(newlines, offset);
+            return (i >= 0 ? i : -i - 1) + 1;
+        }
+
         @Override
         public void close() {
+            arena.close();
             tree.close();
         }
     }
 
-    /** A node whose position and type are read over JNI once: sorting and walking ask for them again and again. */
+    private static RuntimeException nativeFailure(Throwable e) {
+        if (e instanceof RuntimeException r) return r;
+        if (e instanceof Error err) throw err;
+        return new IllegalStateException("tree-sitter call failed: " + e, e);
+    }
+
+    /**
+     * A node: its native handle in the tree's memory, with what sorting and walking ask for again
+     * and again (bytes, type) read once. Lines come from the source's newlines, not from native code.
+     */
     private static final class Node implements SyntaxNode {
-        private final TSNode n;
+        private final Tree tree;
+        private final MemorySegment segment;
         private String type;
         private int startByte = -1, endByte = -1, startLine = -1, endLine = -1;
 
-        Node(TSNode n) {
-            this.n = n;
+        Node(Tree tree, MemorySegment segment) {
+            this.tree = tree;
+            this.segment = segment;
         }
 
         @Override
         public String type() {
-            if (type == null) type = n.getType();
+            if (type == null) {
+                try {
+                    type = tree.names.name(Short.toUnsignedInt((short) TreeSitterNative.NODE_SYMBOL.invokeExact(segment)));
+                } catch (Throwable e) {
+                    throw nativeFailure(e);
+                }
+            }
             return type;
         }
 
         @Override
         public boolean isNamed() {
-            return n.isNamed();
+            try {
+                return (boolean) TreeSitterNative.NODE_IS_NAMED.invokeExact(segment);
+            } catch (Throwable e) {
+                throw nativeFailure(e);
+            }
         }
 
         @Override
         public int startByte() {
-            if (startByte < 0) startByte = n.getStartByte();
+            if (startByte < 0) {
+                try {
+                    startByte = (int) TreeSitterNative.NODE_START_BYTE.invokeExact(segment);
+                } catch (Throwable e) {
+                    throw nativeFailure(e);
+                }
+            }
             return startByte;
         }
 
         @Override
         public int endByte() {
-            if (endByte < 0) endByte = n.getEndByte();
+            if (endByte < 0) {
+                try {
+                    endByte = (int) TreeSitterNative.NODE_END_BYTE.invokeExact(segment);
+                } catch (Throwable e) {
+                    throw nativeFailure(e);
+                }
+            }
             return endByte;
         }
 
         @Override
         public int startLine() {
-            if (startLine < 0) startLine = n.getStartPoint().getRow() + 1;
+            if (startLine < 0) startLine = tree.line(startByte());
             return startLine;
         }
 
         @Override
         public int endLine() {
             if (endLine < 0) {
-                var p = n.getEndPoint();
+                int end = endByte();
                 // a node ending at column 0 ends on the previous line (its last character is the newline)
-                endLine = p.getColumn() == 0 && p.getRow() + 1 > startLine() ? p.getRow() : p.getRow() + 1;
+                boolean columnZero = end == 0 || tree.source[end - 1] == '\n';
+                int last = tree.line(end);
+                endLine = columnZero && last > startLine() ? last - 1 : last;
             }
             return endLine;
         }
 
         @Override
         public int childCount() {
-            return n.getChildCount();
+            try {
+                return (int) TreeSitterNative.NODE_CHILD_COUNT.invokeExact(segment);
+            } catch (Throwable e) {
+                throw nativeFailure(e);
+            }
         }
 
         @Override
         public SyntaxNode child(int i) {
-            return new Node(n.getChild(i));
+            try {
+                return new Node(tree, (MemorySegment) TreeSitterNative.NODE_CHILD.invokeExact((SegmentAllocator) tree.slab, segment, i));
+            } catch (Throwable e) {
+                throw nativeFailure(e);
+            }
         }
 
         @Override
         public SyntaxNode field(String name) {
-            TSNode c = n.getChildByFieldName(name);
-            return c == null || c.isNull() ? null : new Node(c);
+            short id = tree.names.fieldId(name);
+            if (id == 0) return null;
+            try {
+                MemorySegment c = (MemorySegment) TreeSitterNative.NODE_CHILD_BY_FIELD_ID.invokeExact((SegmentAllocator) tree.slab, segment, id);
+                return (boolean) TreeSitterNative.NODE_IS_NULL.invokeExact(c) ? null : new Node(tree, c);
+            } catch (Throwable e) {
+                throw nativeFailure(e);
+            }
         }
 
         @Override
         public boolean hasError() {
-            return n.hasError();
+            try {
+                return (boolean) TreeSitterNative.NODE_HAS_ERROR.invokeExact(segment);
+            } catch (Throwable e) {
+                throw nativeFailure(e);
+            }
         }
 
         @Override
         public boolean isError() {
-            return n.isError() || n.isMissing();
+            try {
+                return (boolean) TreeSitterNative.NODE_IS_ERROR.invokeExact(segment) || (boolean) TreeSitterNative.NODE_IS_MISSING.invokeExact(segment);
+            } catch (Throwable e) {
+                throw nativeFailure(e);
+            }
         }
     }
 }
