@@ -73,7 +73,7 @@ public final class CodeIndex implements AutoCloseable {
     private final FSDirectory dir;
     private final IndexWriter writer;
     private final SearcherManager searchers;
-    private final CodeAnalyzer queryAnalyzer = new CodeAnalyzer(false);
+    private final CodeAnalyzer queryAnalyzer = new CodeAnalyzer();
 
     private CodeIndex(FSDirectory dir, IndexWriter writer) throws IOException {
         this.dir = dir;
@@ -85,7 +85,7 @@ public final class CodeIndex implements AutoCloseable {
         try {
             Files.createDirectories(path);
             FSDirectory dir = FSDirectory.open(path);
-            IndexWriterConfig cfg = new IndexWriterConfig(new CodeAnalyzer(true));
+            IndexWriterConfig cfg = new IndexWriterConfig(new CodeAnalyzer());
             cfg.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
             cfg.setRAMBufferSizeMB(64);
             return new CodeIndex(dir, new IndexWriter(dir, cfg));
