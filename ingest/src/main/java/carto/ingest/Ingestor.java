@@ -272,11 +272,12 @@ public final class Ingestor {
 
     /**
      * Writes files to the graph on a background thread in batches, in the order they are handed
-     * over, so writing overlaps parsing. {@link #close} after the last file; {@link #result} gives
+     * over, so writing overlaps parsing: each batch is what was handed over since the last one,
+     * up to {@link #BATCH_NODES}. {@link #close} after the last file; {@link #result} gives
      * the nodes and edges written, or the failure.
      */
     private final class GraphWriter implements AutoCloseable {
-        /** AST, text and file nodes per write transaction: small enough to start early, large enough to amortize a commit. */
+        /** At most this many AST, text and file nodes per write transaction: large enough to amortize a commit. */
         private static final int BATCH_NODES = 8_000;
         private static final FileGraph END = new FileGraph(null, List.of(), List.of());
         private final java.util.concurrent.BlockingQueue<FileGraph> queue = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -285,18 +286,24 @@ public final class Ingestor {
         GraphWriter(String repoId, ExecutorService pool) {
             result = pool.submit(() -> {
                 long[] total = new long[2];
-                List<FileGraph> batch = new ArrayList<>();
-                int nodes = 0;
-                for (FileGraph f = queue.take(); f != END; f = queue.take()) {
-                    batch.add(f);
-                    nodes += f.nodeCount();
-                    if (nodes >= BATCH_NODES) {
-                        addTo(total, graph.writeFiles(repoId, batch));
-                        batch = new ArrayList<>();
-                        nodes = 0;
+                boolean done = false;
+                while (!done) {
+                    // everything parsed since the last write, up to a batch: the first files go out at once,
+                    // so Neo4j's first-statement costs overlap the parse instead of waiting for a full batch
+                    List<FileGraph> batch = new ArrayList<>();
+                    int nodes = 0;
+                    for (FileGraph f = queue.take(); ; f = queue.poll()) {
+                        if (f == null) break;
+                        if (f == END) {
+                            done = true;
+                            break;
+                        }
+                        batch.add(f);
+                        nodes += f.nodeCount();
+                        if (nodes >= BATCH_NODES) break;
                     }
+                    if (!batch.isEmpty()) addTo(total, graph.writeFiles(repoId, batch));
                 }
-                if (!batch.isEmpty()) addTo(total, graph.writeFiles(repoId, batch));
                 return total;
             });
         }

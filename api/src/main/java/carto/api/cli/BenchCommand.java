@@ -63,7 +63,9 @@ public final class BenchCommand implements Runnable {
                 r.put("jvm", warm ? "warm (after one throw-away ingest)" : "cold (first ingest of this process)");
                 System.gc();
                 resetPeaks();
+                Map<String, Double> cpuBefore = ThreadCpu.byThreadGroup();
                 IngestSummary s = ingestor.ingest(path, o, IngestListener.NONE);
+                Map<String, Double> cpu = ThreadCpu.since(cpuBefore);
                 long peak = peakHeap();
                 double secs = s.time().toNanos() / 1e9;
                 r.put("files", s.files());
@@ -77,6 +79,7 @@ public final class BenchCommand implements Runnable {
                 r.put("lines_per_second", Math.round(s.lines() / secs));
                 r.put("peak_heap_bytes", peak);
                 r.put("phase_seconds", s.phaseSeconds());
+                if (!cpu.isEmpty()) r.put("cpu_seconds_by_thread", cpu);
                 Path touched = firstCodeFile(path);
                 if (touched != null) {
                     byte[] original = Files.readAllBytes(touched);
