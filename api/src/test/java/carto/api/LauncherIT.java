@@ -38,6 +38,8 @@ class LauncherIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
         pb.environment().put("CARTO_SKIP_BUILD", "1"); // this build is the one to run; never a nested Maven build
         pb.environment().remove("CARTO_JAVA_OPTS");
+        pb.environment().remove("CARTO_AOT_CACHE");
+        pb.environment().put("CARTO_AOT", "off"); // the start-up cache has its own test; the others run without it
         pb.environment().putAll(env);
         Path out = Files.createTempFile("carto-out", ".txt"), err = Files.createTempFile("carto-err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
@@ -79,6 +81,26 @@ class LauncherIT {
         assertEquals("true", flag(overridden.out(), "UseSerialGC"));
         Run capped = carto(Map.of("CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:MaxDirectMemorySize=64m"), "model", "info", "--help");
         assertEquals(String.valueOf(64L << 20), flag(capped.out(), "MaxDirectMemorySize"), "CARTO_JAVA_OPTS wins");
+    }
+
+    @Test
+    void theStartUpCacheIsMadeOnceAfterABuildAndThenUsed() throws Exception {
+        Path cache = tmp.resolve("carto.aot");
+        Map<String, String> env = Map.of("CARTO_AOT", "on", "CARTO_AOT_CACHE", cache.toString(), "CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal");
+        Run first = carto(env, "ingest", "--help");
+        assertEquals(0, first.exit(), first.err());
+        assertTrue(first.err().contains("preparing the start-up cache"), first.err());
+        assertTrue(Files.size(cache) > 10_000_000, "a cache of the classes the training run loaded");
+        assertEquals(cache.toString(), flag(first.out(), "AOTCache"), "the command that made it uses it");
+
+        Run second = carto(env, "model", "info", "--help");
+        assertEquals(0, second.exit(), second.err());
+        assertFalse(second.err().contains("start-up cache"), "made once: " + second.err());
+        assertEquals(cache.toString(), flag(second.out(), "AOTCache"), "jobs with another collector and compiler use it too");
+        assertFalse(second.err().contains("aot"), "quiet: " + second.err());
+
+        Run off = carto(Map.of("CARTO_AOT", "off", "CARTO_AOT_CACHE", cache.toString(), "CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "ingest", "--help");
+        assertEquals("{product}", flag(off.out(), "AOTCache"), "CARTO_AOT=off: the flag has no value");
     }
 
     @Test
