@@ -92,6 +92,7 @@ class LauncherIT {
         assertTrue(first.err().contains("preparing the start-up cache"), first.err());
         assertTrue(Files.size(cache) > 10_000_000, "a cache of the classes the training run loaded");
         assertEquals(cache.toString(), flag(first.out(), "AOTCache"), "the command that made it uses it");
+        assertTrue(Files.readString(cache.resolveSibling("carto.aot.jdk")).strip().endsWith("/bin/java"), "it records the JDK that made it");
 
         Run second = carto(env, "model", "info", "--help");
         assertEquals(0, second.exit(), second.err());
