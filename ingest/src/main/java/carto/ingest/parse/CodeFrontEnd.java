@@ -151,7 +151,7 @@ public final class CodeFrontEnd {
                 if (receiver != null) enclosing = prefix + receiver;
             }
             if (kind != null) qualified[i] = (enclosing != null ? enclosing + "." : prefix) + name;
-            boolean error = n.isError() || (n.hasError() && (kind != null || i == 0));
+            boolean error = n.isError() || ((kind != null || i == 0) && n.hasError());
             out.add(new FileGraph.AstNodeRecord(parent, type, name, kind, kind != null ? qualified[i] : null,
                     n.startLine(), n.endLine(), n.startByte(), n.endByte(), error));
             stack[sp++] = i;
