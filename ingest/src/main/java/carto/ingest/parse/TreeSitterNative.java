@@ -112,7 +112,7 @@ final class TreeSitterNative {
         }
     }
 
-    /** The names of a grammar's symbols (node types), read once each; ERROR and other built-ins lie past the table. */
+    /** A grammar, with the names of its symbols (node types) read once each; ERROR and other built-ins lie past the table. */
     static final class SymbolNames {
         private final TSLanguage language;
         private final String[] names;
@@ -121,6 +121,10 @@ final class TreeSitterNative {
         SymbolNames(TSLanguage language) {
             this.language = language;
             this.names = new String[language.symbolCount()];
+        }
+
+        TSLanguage language() {
+            return language;
         }
 
         String name(int symbol) {

@@ -29,9 +29,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * use one per thread, and use a tree on the thread that parsed it.
  */
 public final class TreeSitterParser implements AutoCloseable {
-    private static final Map<String, TSLanguage> LANGUAGES = new ConcurrentHashMap<>();
+    /** Each grammar once, with the names of its node types and fields. */
+    private static final Map<String, TreeSitterNative.SymbolNames> GRAMMARS = new ConcurrentHashMap<>();
     private static final Map<String, GroupedQuery> QUERIES = new ConcurrentHashMap<>();
-    private static final Map<String, TreeSitterNative.SymbolNames> SYMBOLS = new ConcurrentHashMap<>();
 
     /**
      * Several queries compiled as one, so a single pass over the tree answers all of them: tree-sitter's
@@ -75,10 +75,12 @@ public final class TreeSitterParser implements AutoCloseable {
     private final TSParser parser = new TSParser();
     private final String grammar;
     private final TSLanguage language;
+    private final TreeSitterNative.SymbolNames names;
 
     public TreeSitterParser(String grammar, Supplier<TSLanguage> factory) {
         this.grammar = grammar;
-        this.language = LANGUAGES.computeIfAbsent(grammar, g -> factory.get());
+        this.names = GRAMMARS.computeIfAbsent(grammar, g -> new TreeSitterNative.SymbolNames(factory.get()));
+        this.language = names.language();
         if (!parser.setLanguage(language)) {
             throw new IllegalStateException("tree-sitter grammar '" + grammar + "' is not compatible with this tree-sitter runtime");
         }
@@ -113,7 +115,6 @@ public final class TreeSitterParser implements AutoCloseable {
         private final Arena arena = Arena.ofConfined();
         private final TreeSitterNative.Slab slab = new TreeSitterNative.Slab(arena);
         private final MemorySegment pointer;
-        private final TreeSitterNative.SymbolNames names;
         /** Byte offsets of the newlines, for line numbers (read lazily, once). */
         private int[] newlines;
 
@@ -121,7 +122,6 @@ public final class TreeSitterParser implements AutoCloseable {
             this.tree = tree;
             this.source = source;
             this.pointer = TreeSitterNative.pointer(tree);
-            this.names = SYMBOLS.computeIfAbsent(grammar, g -> new TreeSitterNative.SymbolNames(language));
         }
 
         @Override
@@ -179,6 +179,10 @@ public final class TreeSitterParser implements AutoCloseable {
             return out;
         }
 
+        TreeSitterNative.SymbolNames names() {
+            return names;
+        }
+
         /** 1-based line of a byte offset: one more than the newlines before it. */
         int line(int offset) {
             if (newlines == null) {
@@ -224,7 +228,7 @@ public final class TreeSitterParser implements AutoCloseable {
         public String type() {
             if (type == null) {
                 try {
-                    type = tree.names.name(Short.toUnsignedInt((short) TreeSitterNative.NODE_SYMBOL.invokeExact(segment)));
+                    type = tree.names().name(Short.toUnsignedInt((short) TreeSitterNative.NODE_SYMBOL.invokeExact(segment)));
                 } catch (Throwable e) {
                     throw nativeFailure(e);
                 }
@@ -303,7 +307,7 @@ public final class TreeSitterParser implements AutoCloseable {
 
         @Override
         public SyntaxNode field(String name) {
-            short id = tree.names.fieldId(name);
+            short id = tree.names().fieldId(name);
             if (id == 0) return null;
             try {
                 MemorySegment c = (MemorySegment) TreeSitterNative.NODE_CHILD_BY_FIELD_ID.invokeExact((SegmentAllocator) tree.slab, segment, id);
