@@ -73,7 +73,6 @@ public final class CodeIndex implements AutoCloseable {
     private final FSDirectory dir;
     private final IndexWriter writer;
     private final SearcherManager searchers;
-    private final CodeAnalyzer queryAnalyzer = new CodeAnalyzer();
 
     private CodeIndex(FSDirectory dir, IndexWriter writer) throws IOException {
         this.dir = dir;
@@ -160,7 +159,7 @@ public final class CodeIndex implements AutoCloseable {
         if (text.isEmpty()) {
             b.add(new MatchAllDocsQuery(), BooleanClause.Occur.MUST);
         } else {
-            SimpleQueryParser parser = new SimpleQueryParser(queryAnalyzer, Map.of("name", 4f, "qualifiedName", 2f, "content", 1f));
+            SimpleQueryParser parser = new SimpleQueryParser(writer.getAnalyzer(), Map.of("name", 4f, "qualifiedName", 2f, "content", 1f));
             parser.setDefaultOperator(BooleanClause.Occur.SHOULD);
             Query parsed = parser.parse(text);
             if (parsed == null) return List.of();
