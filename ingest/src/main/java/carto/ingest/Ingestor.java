@@ -292,8 +292,7 @@ public final class Ingestor {
                     // so Neo4j's first-statement costs overlap the parse instead of waiting for a full batch
                     List<FileGraph> batch = new ArrayList<>();
                     int nodes = 0;
-                    for (FileGraph f = queue.take(); ; f = queue.poll()) {
-                        if (f == null) break;
+                    for (FileGraph f = queue.take(); f != null; f = queue.poll()) {
                         if (f == END) {
                             done = true;
                             break;
