@@ -43,9 +43,14 @@ class LauncherIT {
         pb.environment().putAll(env);
         Path out = Files.createTempFile("carto-out", ".txt"), err = Files.createTempFile("carto-err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "carto " + String.join(" ", args) + " finished");
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        try {
+            Process p = pb.start();
+            assertTrue(p.waitFor(180, TimeUnit.SECONDS), "carto " + String.join(" ", args) + " finished");
+            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 
     static String getconf(String name) throws IOException {

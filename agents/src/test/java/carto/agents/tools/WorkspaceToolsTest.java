@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WorkspaceToolsTest {
     @TempDir
     Path root;
+    @TempDir
+    Path outside;
     WorkspaceTools ws;
     final List<String> changed = new ArrayList<>();
 
@@ -85,7 +87,6 @@ class WorkspaceToolsTest {
         assertThrows(ToolException.class, () -> ws.create("../escape.py", "x = 1\n"));
         assertThrows(ToolException.class, () -> ws.create("/etc/escape.py", "x = 1\n"));
         assertThrows(ToolException.class, () -> ws.create(".git/hooks/pre-commit", "echo\n"));
-        Path outside = Files.createTempDirectory("outside");
         Files.createSymbolicLink(root.resolve("link"), outside);
         ToolException e = assertThrows(ToolException.class, () -> ws.create("link/escape.py", "x = 1\n"));
         assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
