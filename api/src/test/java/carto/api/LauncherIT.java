@@ -38,7 +38,7 @@ class LauncherIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile());
         pb.environment().put("CARTO_SKIP_BUILD", "1"); // this build is the one to run; never a nested Maven build
         pb.environment().remove("CARTO_JAVA_OPTS");
-        pb.environment().remove("CARTO_AOT_CACHE");
+        pb.environment().remove("CARTO_AOT_DIR");
         pb.environment().put("CARTO_AOT", "off"); // the start-up cache has its own test; the others run without it
         pb.environment().putAll(env);
         Path out = Files.createTempFile("carto-out", ".txt"), err = Files.createTempFile("carto-err", ".txt");
@@ -89,23 +89,34 @@ class LauncherIT {
     }
 
     @Test
-    void theStartUpCacheIsMadeOnceAfterABuildAndThenUsed() throws Exception {
-        Path cache = tmp.resolve("carto.aot");
-        Map<String, String> env = Map.of("CARTO_AOT", "on", "CARTO_AOT_CACHE", cache.toString(), "CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal");
+    void eachKindOfJobMakesItsStartUpCacheOnceAfterABuildAndThenUsesIt() throws Exception {
+        Path dir = tmp.resolve("caches");
+        Path graphCache = dir.resolve("carto-graph.aot"), modelsCache = dir.resolve("carto-models.aot");
+        Map<String, String> env = Map.of("CARTO_AOT", "on", "CARTO_AOT_DIR", dir.toString(), "CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal");
         Run first = carto(env, "ingest", "--help");
         assertEquals(0, first.exit(), first.err());
-        assertTrue(first.err().contains("preparing the start-up cache"), first.err());
-        assertTrue(Files.size(cache) > 10_000_000, "a cache of the classes the training run loaded");
-        assertEquals(cache.toString(), flag(first.out(), "AOTCache"), "the command that made it uses it");
-        assertTrue(Files.readString(cache.resolveSibling("carto.aot.jdk")).strip().endsWith("/bin/java"), "it records the JDK that made it");
+        assertTrue(first.err().contains("preparing the start-up cache for graph jobs"), first.err());
+        assertTrue(Files.size(graphCache) > 10_000_000, "a cache of the classes the training run loaded");
+        assertEquals(graphCache.toString(), flag(first.out(), "AOTCache"), "the command that made it uses it");
+        assertTrue(Files.readString(dir.resolve("carto-graph.aot.jdk")).strip().endsWith("/bin/java"), "it records the JDK that made it");
+        assertFalse(Files.exists(modelsCache), "model jobs have their own");
 
-        Run second = carto(env, "model", "info", "--help");
-        assertEquals(0, second.exit(), second.err());
-        assertFalse(second.err().contains("start-up cache"), "made once: " + second.err());
-        assertEquals(cache.toString(), flag(second.out(), "AOTCache"), "jobs with another collector and compiler use it too");
-        assertFalse(second.err().contains("aot"), "quiet: " + second.err());
+        Run query = carto(env, "query", "--help");
+        assertEquals(0, query.exit(), query.err());
+        assertFalse(query.err().contains("start-up cache"), "made once: " + query.err());
+        assertEquals(graphCache.toString(), flag(query.out(), "AOTCache"), "a query is a graph job, with another collector and compiler");
+        assertFalse(query.err().contains("aot") || query.err().contains("incubator"), "quiet, and no Vector API module: " + query.err());
 
-        Run off = carto(Map.of("CARTO_AOT", "off", "CARTO_AOT_CACHE", cache.toString(), "CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "ingest", "--help");
+        Run model = carto(env, "model", "info", "--help");
+        assertEquals(0, model.exit(), model.err());
+        assertTrue(model.err().contains("preparing the start-up cache for models jobs"), model.err());
+        assertEquals(modelsCache.toString(), flag(model.out(), "AOTCache"));
+        assertTrue(model.err().contains("incubator modules: jdk.incubator.vector"), "model jobs load the Vector API: " + model.err());
+        Run again = carto(env, "model", "info", "--help");
+        assertFalse(again.err().contains("start-up cache") || again.err().contains("aot"), "made once, and quiet: " + again.err());
+        assertEquals(modelsCache.toString(), flag(again.out(), "AOTCache"));
+
+        Run off = carto(Map.of("CARTO_AOT", "off", "CARTO_AOT_DIR", dir.toString(), "CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "ingest", "--help");
         assertEquals("{product}", flag(off.out(), "AOTCache"), "CARTO_AOT=off: the flag has no value");
     }
 
