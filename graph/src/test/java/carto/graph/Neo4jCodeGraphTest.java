@@ -68,6 +68,61 @@ class Neo4jCodeGraphTest {
         assertEquals(0, g.counts(repo)[0]);
     }
 
+    /** The semantic edges starting in a file, as "TYPE from->to line resolution" (AstNode names, File basenames), with their ids. */
+    static Map<String, List<String>> edgesFrom(Neo4jCodeGraph g, String repo, String path) {
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        try (var s = g.session()) {
+            s.run("""
+                    MATCH (f:File {repoId: $repo, relativePath: $path})
+                    CALL (f) {
+                      MATCH (f)-[:DEFINES]->(a)-[e:CALLS|REFERENCES|EXTENDS|IMPLEMENTS|OVERRIDES]->(b) RETURN a, e, b
+                      UNION
+                      MATCH (f)-[e:IMPORTS]->(b) RETURN f AS a, e, b
+                    }
+                    RETURN type(e) + ' ' + coalesce(a.name, a.basename) + '->' + coalesce(b.name, b.basename) + ' ' + e.line + ' ' + e.resolution AS edge,
+                           elementId(e) AS id
+                    """, Map.of("repo", repo, "path", path)).forEachRemaining(r ->
+                    out.computeIfAbsent(r.get("edge").asString(), k -> new java.util.ArrayList<>()).add(r.get("id").asString()));
+        }
+        return out;
+    }
+
+    @Test
+    void replacingAFilesEdgesKeepsTheOnesGivenAgainAndRewritesTheRest() {
+        Neo4jCodeGraph g = TestGraph.graph();
+        String repo = "edges-test";
+        g.upsertRepository(repo, "demo", "/tmp/demo", null, null);
+        g.writeFiles(repo, List.of(file("x.py", "f", "g"), file("y.py", "h"), file("z.py", "k")));
+        var heuristic = SemanticEdge.Resolution.HEURISTIC;
+        g.replaceSemanticEdges(repo, List.of("y.py"), List.of(new SemanticEdge(SemanticEdge.Type.CALLS, "y.py", 10, "z.py", 10, 5, heuristic)));
+        g.replaceSemanticEdges(repo, List.of("x.py"), List.of(
+                new SemanticEdge(SemanticEdge.Type.CALLS, "x.py", 10, "y.py", 10, 2, heuristic),
+                new SemanticEdge(SemanticEdge.Type.CALLS, "x.py", 10, "y.py", 10, 2, heuristic),
+                new SemanticEdge(SemanticEdge.Type.CALLS, "x.py", 20, "z.py", 10, 3, heuristic),
+                new SemanticEdge(SemanticEdge.Type.IMPORTS, "x.py", 0, "y.py", 0, 1, heuristic)));
+        Map<String, List<String>> before = edgesFrom(g, repo, "x.py");
+        assertEquals(List.of("CALLS f->h 2 heuristic", "CALLS g->k 3 heuristic", "IMPORTS x.py->y.py 1 heuristic"), List.copyOf(before.keySet()));
+        assertEquals(1, before.get("CALLS f->h 2 heuristic").size(), "one edge per type and pair of ends");
+
+        long now = g.replaceSemanticEdges(repo, List.of("x.py"), List.of(
+                new SemanticEdge(SemanticEdge.Type.CALLS, "x.py", 10, "y.py", 10, 2, heuristic),
+                new SemanticEdge(SemanticEdge.Type.CALLS, "x.py", 20, "z.py", 10, 4, heuristic),
+                new SemanticEdge(SemanticEdge.Type.CALLS, "x.py", 20, "y.py", 10, 3, heuristic),
+                new SemanticEdge(SemanticEdge.Type.IMPORTS, "x.py", 0, "y.py", 0, 1, heuristic)));
+        assertEquals(4, now, "the edges the file has now");
+        Map<String, List<String>> after = edgesFrom(g, repo, "x.py");
+        assertEquals(List.of("CALLS f->h 2 heuristic", "CALLS g->h 3 heuristic", "CALLS g->k 4 heuristic", "IMPORTS x.py->y.py 1 heuristic"),
+                List.copyOf(after.keySet()));
+        assertEquals(1, after.get("CALLS f->h 2 heuristic").size());
+        if (g.bulkWrites()) {
+            assertEquals(before.get("CALLS f->h 2 heuristic"), after.get("CALLS f->h 2 heuristic"), "an edge given again is kept, not rewritten");
+            assertEquals(before.get("IMPORTS x.py->y.py 1 heuristic"), after.get("IMPORTS x.py->y.py 1 heuristic"));
+        }
+        assertEquals(Map.of("CALLS h->k 5 heuristic", 1), edgesFrom(g, repo, "y.py").entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size())), "other files' edges stay");
+        g.deleteRepository(repo);
+    }
+
     @Test
     void aDeadServerIsAClearError() throws Exception {
         int port;

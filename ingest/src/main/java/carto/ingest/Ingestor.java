@@ -229,7 +229,12 @@ public final class Ingestor {
             }
             resolved = resolveSet.size();
             listener.phase("resolving", resolveSet.size());
-            List<SemanticEdge> edges = resolve(abs, sources, resolveSet, byPath, definitions, options, listener);
+            KeptReferences kept = KeptReferences.of(abs);
+            kept.remove(deleted);
+            for (Parsed p : parsed) {
+                if (p.source().language() != null && p.source().language().isCode() && p.source().language() != Language.JAVA) kept.put(p.source().path(), stamp(p.source(), options), p.refs());
+            }
+            List<SemanticEdge> edges = resolve(abs, sources, resolveSet, byPath, definitions, kept, options, listener);
             mark[0] = phase(phases, "resolve", mark[0]);
             written = await(nodes);
             mark[0] = phase(phases, "write (waiting)", mark[0]);
@@ -531,7 +536,7 @@ public final class Ingestor {
     // ---- semantic resolution ----
 
     private List<SemanticEdge> resolve(Path root, List<Source> sources, Set<String> resolveSet, Map<String, Parsed> parsed,
-                                       List<CodeGraph.Definition> defs, IngestOptions options, IngestListener listener) {
+                                       List<CodeGraph.Definition> defs, KeptReferences kept, IngestOptions options, IngestListener listener) {
         if (resolveSet.isEmpty()) return List.of();
         Map<String, String> languages = new HashMap<>();
         Map<String, Source> sourceByPath = new HashMap<>();
@@ -582,30 +587,39 @@ public final class Ingestor {
             if (first) solver.release();
             log.debug("java symbol resolution: {} resolved, {} unresolved", java.resolvedCount(), java.unresolvedCount());
         });
-        Map<Language, TreeSitterParser> parsers = new EnumMap<>(Language.class);
+        // the names other files use: from this ingest's parse, kept from an earlier one, or parsed again (in parallel)
+        ConcurrentLinkedQueue<TreeSitterParser> opened = new ConcurrentLinkedQueue<>();
+        ThreadLocal<Map<Language, TreeSitterParser>> parsers = ThreadLocal.withInitial(() -> new EnumMap<>(Language.class));
         try {
-            for (String path : otherFiles) {
+            List<String> toResolve = otherFiles.stream().filter(path -> {
                 Source s = sourceByPath.get(path);
-                if (s == null || s.language() == null || s.text() == null) continue;
+                return s != null && s.language() != null && s.text() != null;
+            }).toList();
+            runAll(toResolve, options.threads(), path -> {
+                Source s = sourceByPath.get(path);
                 try {
                     Parsed p = parsed.get(path);
-                    List<RawReference> refs = p != null ? p.refs() : reparse(s, options, parsers);
+                    List<RawReference> refs = p != null ? p.refs() : kept.get(path, stamp(s, options));
+                    if (refs == null) {
+                        refs = reparse(s, options, parsers.get(), opened);
+                        kept.put(path, stamp(s, options), refs);
+                    }
                     edges.addAll(heuristic.resolve(path, refs));
                 } catch (RuntimeException | StackOverflowError e) {
                     log.debug("semantic resolution failed for {}: {}", path, e.toString());
                 }
                 listener.progress(done.incrementAndGet(), resolveSet.size());
-            }
+            });
             for (String path : unparsableJava.stream().sorted().toList()) {
                 log.debug("{}: JavaParser cannot parse it; its names are resolved heuristically", path);
                 try {
-                    edges.addAll(heuristic.resolve(path, reparse(sourceByPath.get(path), options, parsers)));
+                    edges.addAll(heuristic.resolve(path, reparse(sourceByPath.get(path), options, parsers.get(), opened)));
                 } catch (RuntimeException | StackOverflowError e) {
                     log.debug("semantic resolution failed for {}: {}", path, e.toString());
                 }
             }
         } finally {
-            parsers.values().forEach(TreeSitterParser::close);
+            opened.forEach(TreeSitterParser::close);
         }
         // deterministic order regardless of which worker finished first
         edges.sort(java.util.Comparator.comparing((SemanticEdge e) -> e.fromPath()).thenComparingInt(SemanticEdge::fromStartByte)
@@ -628,12 +642,22 @@ public final class Ingestor {
     }
 
     /** A file's name references from a new tree-sitter parse (for Java too, which leaves them out of the first). */
-    private List<RawReference> reparse(Source s, IngestOptions options, Map<Language, TreeSitterParser> parsers) {
-        TreeSitterParser parser = parsers.computeIfAbsent(s.language(), Language::parser);
+    private List<RawReference> reparse(Source s, IngestOptions options, Map<Language, TreeSitterParser> parsers, Collection<TreeSitterParser> opened) {
+        TreeSitterParser parser = parsers.computeIfAbsent(s.language(), l -> {
+            TreeSitterParser p = l.parser();
+            opened.add(p);
+            return p;
+        });
         try (SyntaxTree tree = parser.parse(s.utf8())) {
             return new CodeFrontEnd(s.language(), options.depth(), true).parse(tree, grammarOf(s.language()), s.path(),
                     s.language() == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null).references();
         }
+    }
+
+    /** What a file's references are taken from: its content, and for Python the package it lies in (which __init__.py files decide). */
+    private String stamp(Source s, IngestOptions options) {
+        String stamp = s.hash() + "/" + options.depth();
+        return s.language() == Language.PYTHON ? stamp + "/" + pythonModulePrefix(s.path(), allPaths) : stamp;
     }
 
     // ---- helpers ----
