@@ -232,7 +232,9 @@ public final class Ingestor {
             KeptReferences kept = KeptReferences.of(abs);
             kept.remove(deleted);
             for (Parsed p : parsed) {
-                if (p.source().language() != null && p.source().language().isCode() && p.source().language() != Language.JAVA) kept.put(p.source().path(), stamp(p.source(), options), p.refs());
+                Language l = p.source().language();
+                // Java's names are resolved by the symbol solver, not from these references
+                if (l != null && l.isCode() && l != Language.JAVA) kept.put(p.source().path(), stamp(p.source(), options), p.refs());
             }
             List<SemanticEdge> edges = resolve(abs, sources, resolveSet, byPath, definitions, kept, options, listener);
             mark[0] = phase(phases, "resolve", mark[0]);
@@ -468,11 +470,7 @@ public final class Ingestor {
                     s.encoding(), false, null, List.of());
             return new Parsed(s, new FileGraph(node, List.of(), chunks), List.of(), docs);
         }
-        TreeSitterParser parser = parsers.computeIfAbsent(lang, l -> {
-            TreeSitterParser p = l.parser();
-            all.add(p);
-            return p;
-        });
+        TreeSitterParser parser = parserFor(lang, parsers, all);
         ParsedCode code;
         try (SyntaxTree tree = parser.parse(s.utf8())) {
             code = new CodeFrontEnd(lang, options.depth()).parse(tree, grammarOf(lang), s.path(),
@@ -647,15 +645,20 @@ public final class Ingestor {
 
     /** A file's name references from a new tree-sitter parse (for Java too, which leaves them out of the first). */
     private List<RawReference> reparse(Source s, IngestOptions options, Map<Language, TreeSitterParser> parsers, Collection<TreeSitterParser> opened) {
-        TreeSitterParser parser = parsers.computeIfAbsent(s.language(), l -> {
-            TreeSitterParser p = l.parser();
-            opened.add(p);
-            return p;
-        });
+        TreeSitterParser parser = parserFor(s.language(), parsers, opened);
         try (SyntaxTree tree = parser.parse(s.utf8())) {
             return new CodeFrontEnd(s.language(), options.depth(), true).parse(tree, grammarOf(s.language()), s.path(),
                     s.language() == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null).references();
         }
+    }
+
+    /** This thread's parser for a language, made on first use and recorded in {@code opened} for closing. */
+    private static TreeSitterParser parserFor(Language language, Map<Language, TreeSitterParser> parsers, Collection<TreeSitterParser> opened) {
+        return parsers.computeIfAbsent(language, l -> {
+            TreeSitterParser p = l.parser();
+            opened.add(p);
+            return p;
+        });
     }
 
     /** What a file's references are taken from: its content, and for Python the package it lies in (which __init__.py files decide). */
