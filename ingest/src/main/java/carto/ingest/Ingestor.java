@@ -530,6 +530,8 @@ public final class Ingestor {
 
     // ---- semantic resolution ----
 
+    private static final Set<String> JAVA_TYPE_KINDS = Set.of("class", "interface", "enum", "record");
+
     /** Java files to resolve per solver beyond the first: an extra solver pays for parsing what it needs again. */
     private static final int JAVA_FILES_PER_EXTRA_SOLVER = 64;
 
@@ -556,6 +558,10 @@ public final class Ingestor {
         }
         HeuristicResolver heuristic = new HeuristicResolver(defs, languages, goModule);
         Set<String> javaRoots = javaPackages.isEmpty() ? Set.of() : JavaSemantics.sourceRoots(javaPackages);
+        Set<String> javaTypes = new HashSet<>();
+        for (CodeGraph.Definition d : defs) {
+            if (d.qualifiedName() != null && JAVA_TYPE_KINDS.contains(d.kind()) && "java".equals(languages.get(d.path()))) javaTypes.add(d.qualifiedName());
+        }
         List<String> javaFiles = resolveSet.stream().filter(p -> sourceByPath.get(p) != null && sourceByPath.get(p).language() == Language.JAVA).toList();
         List<String> otherFiles = resolveSet.stream().filter(p -> !javaFiles.contains(p)).toList();
         List<SemanticEdge> edges = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -575,7 +581,8 @@ public final class Ingestor {
         runAll(slices, workers, slice -> {
             if (slice.isEmpty()) return;
             boolean first = slice == slices.get(0);
-            JavaSolver solver = first ? JavaSolver.borrow(root, javaRoots, javaHashes) : JavaSolver.fresh(root, javaRoots, javaHashes);
+            JavaSolver solver = (first ? JavaSolver.borrow(root, javaRoots, javaHashes) : JavaSolver.fresh(root, javaRoots, javaHashes))
+                    .knowing(javaTypes);
             log.debug("java symbol resolution starts with {} parsed files", solver.parsedFiles());
             JavaSemantics java = new JavaSemantics(solver, defs);
             for (String path : slice) {

@@ -6,6 +6,7 @@ import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ParseResult;
 import com.github.javaparser.ast.DataKey;
 import com.github.javaparser.ast.Node;
+import com.github.javaparser.resolution.TypeSolver;
 import com.github.javaparser.resolution.cache.Cache;
 import com.github.javaparser.resolution.cache.CacheStats;
 import com.github.javaparser.resolution.declarations.ResolvedReferenceTypeDeclaration;
@@ -69,6 +70,8 @@ public final class JavaSolver {
     private final List<MapCache<String, SymbolReference<ResolvedReferenceTypeDeclaration>>> typeLookups = new ArrayList<>();
     /** Content hash of every Java file as of the ingest that last used this solver. */
     private Map<String, String> hashes;
+    /** Qualified names of the types the repository's Java files declare, as the ingest found them; null: not told. */
+    private volatile Set<String> knownTypes;
 
     private JavaSolver(Key key, Map<String, String> hashes) {
         this.key = key;
@@ -82,7 +85,7 @@ public final class JavaSolver {
         for (String r : key.sourceRoots()) {
             MapCache<String, SymbolReference<ResolvedReferenceTypeDeclaration>> found = new MapCache<>();
             typeLookups.add(found);
-            solver.add(new JavaParserTypeSolver(root.resolve(r), sourceParser, files, directories, found));
+            solver.add(new KnownTypesFirst(root.resolve(r), new JavaParserTypeSolver(root.resolve(r), sourceParser, files, directories, found), this));
         }
         this.symbolResolver = new JavaSymbolSolver(solver);
         this.parser = new JavaParser(new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
@@ -109,6 +112,17 @@ public final class JavaSolver {
     /** A solver nobody keeps: for parallel workers beside the borrowed one. */
     public static JavaSolver fresh(Path root, Set<String> sourceRoots, Map<String, String> hashes) {
         return new JavaSolver(Key.of(root, sourceRoots), hashes);
+    }
+
+    /**
+     * The qualified names of the types the repository declares (from the ingest's own parse). With
+     * them a lookup of a name no file declares, such as {@code String} tried in the current package
+     * first, is answered at once, instead of JavaParser parsing that package's whole folder in case
+     * a file declares it under another name.
+     */
+    public JavaSolver knowing(Set<String> types) {
+        knownTypes = Set.copyOf(types);
+        return this;
     }
 
     /** Keeps this solver for the next ingest of its repository. */
@@ -209,6 +223,55 @@ public final class JavaSolver {
     private String relative(Path p) {
         Path abs = p.toAbsolutePath().normalize();
         return abs.startsWith(root) ? root.relativize(abs).toString().replace('\\', '/') : abs.toString();
+    }
+
+    /**
+     * A source folder's type solver that first asks whether the name can be in the repository at
+     * all: a file named after it (or after a type it is nested in) or a known type declaration.
+     * Only then does JavaParser look, which for a name without a file of its own means parsing
+     * every file of the package's folder.
+     */
+    private static final class KnownTypesFirst implements TypeSolver {
+        private final Path sourceRoot;
+        private final JavaParserTypeSolver sources;
+        private final JavaSolver owner;
+        private TypeSolver parent;
+
+        KnownTypesFirst(Path sourceRoot, JavaParserTypeSolver sources, JavaSolver owner) {
+            this.sourceRoot = sourceRoot;
+            this.sources = sources;
+            this.owner = owner;
+        }
+
+        @Override
+        public TypeSolver getParent() {
+            return parent;
+        }
+
+        @Override
+        public void setParent(TypeSolver parent) {
+            this.parent = parent;
+            sources.setParent(parent);
+        }
+
+        @Override
+        public SymbolReference<ResolvedReferenceTypeDeclaration> tryToSolveType(String name) {
+            return mayDeclare(name) ? sources.tryToSolveType(name) : SymbolReference.unsolved();
+        }
+
+        @Override
+        public SymbolReference<ResolvedReferenceTypeDeclaration> tryToSolveTypeInModule(String module, String name) {
+            return mayDeclare(name) ? sources.tryToSolveTypeInModule(module, name) : SymbolReference.unsolved();
+        }
+
+        private boolean mayDeclare(String name) {
+            Set<String> known = owner.knownTypes;
+            if (known == null) return true;
+            for (String n = name; ; n = n.substring(0, n.lastIndexOf('.'))) {
+                if (known.contains(n) || java.nio.file.Files.isRegularFile(sourceRoot.resolve(n.replace('.', '/') + ".java"))) return true;
+                if (n.indexOf('.') < 0) return false;
+            }
+        }
     }
 
     /** A plain map as JavaParser's cache, so entries can be listed and removed selectively. */

@@ -1,0 +1,77 @@
+package carto.ingest.semantic;
+
+import com.github.javaparser.ast.CompilationUnit;
+import com.github.javaparser.ast.body.FieldDeclaration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Type lookups the repository cannot answer stay out of its package folders; the ones it can still resolve. */
+class JavaSolverTest {
+    @TempDir
+    Path root;
+
+    @AfterEach
+    void forget() {
+        JavaSolver.forgetAll();
+    }
+
+    static final String A = """
+            package p;
+
+            class A {
+                String label;
+                Hidden secret;
+            }
+            """;
+
+    Map<String, String> write() throws IOException {
+        Path p = Files.createDirectories(root.resolve("src/p"));
+        Files.writeString(p.resolve("A.java"), A);
+        // a top-level type in a file named after another one: only a parse of the folder finds it
+        Files.writeString(p.resolve("B.java"), "package p;\n\npublic class B {}\n\nclass Hidden {}\n");
+        for (int i = 0; i < 5; i++) Files.writeString(p.resolve("C" + i + ".java"), "package p;\n\npublic class C" + i + " {}\n");
+        Map<String, String> hashes = new java.util.HashMap<>(Map.of("src/p/A.java", "a", "src/p/B.java", "b"));
+        for (int i = 0; i < 5; i++) hashes.put("src/p/C" + i + ".java", "c" + i);
+        return hashes;
+    }
+
+    static List<String> fieldTypes(JavaSolver solver) {
+        CompilationUnit cu = solver.unit("src/p/A.java", A).orElseThrow();
+        return cu.findAll(FieldDeclaration.class).stream().map(f -> f.getElementType().resolve().describe()).toList();
+    }
+
+    static final String ONLY_STRING = "package p;\n\nclass A {\n    String label;\n}\n";
+
+    @Test
+    void aTypeDeclaredInAFileOfAnotherNameIsStillFound() throws IOException {
+        Map<String, String> hashes = write();
+        JavaSolver told = JavaSolver.fresh(root, Set.of("src"), hashes).knowing(Set.of("p.A", "p.B", "p.Hidden", "p.C0", "p.C1", "p.C2", "p.C3", "p.C4"));
+        assertEquals(List.of("java.lang.String", "p.Hidden"), fieldTypes(told));
+        JavaSolver notTold = JavaSolver.fresh(root, Set.of("src"), hashes);
+        assertEquals(List.of("java.lang.String", "p.Hidden"), fieldTypes(notTold));
+        assertEquals(notTold.parsedFiles(), told.parsedFiles(), "Hidden is found by parsing p's folder either way");
+    }
+
+    @Test
+    void aNameNoFileDeclaresIsNotLookedForInThePackageFolder() throws IOException {
+        Map<String, String> hashes = write();
+        JavaSolver told = JavaSolver.fresh(root, Set.of("src"), hashes).knowing(Set.of("p.A", "p.B", "p.C0", "p.C1", "p.C2", "p.C3", "p.C4"));
+        JavaSolver notTold = JavaSolver.fresh(root, Set.of("src"), hashes);
+        for (JavaSolver s : List.of(told, notTold)) {
+            CompilationUnit cu = s.unit("src/p/A.java", ONLY_STRING).orElseThrow();
+            assertEquals("java.lang.String", cu.findFirst(FieldDeclaration.class).orElseThrow().getElementType().resolve().describe());
+        }
+        assertEquals(1, told.parsedFiles(), "only A.java: p.String has no file and no declaration");
+        assertEquals(7, notTold.parsedFiles(), "not told the types, JavaParser parses all of p to look for p.String");
+    }
+}
