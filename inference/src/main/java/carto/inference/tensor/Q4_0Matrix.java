@@ -172,7 +172,8 @@ public final class Q4_0Matrix extends WeightMatrix {
 
     @Override
     float dotVector(int row, float[] x, int xOff) {
-        if (packed != null) return packedRow(row, x, xOff, prepare(x, xOff));
+        // F32 rows need no prepared activations: prepare's block sums serve only the row-major kernel
+        if (packed != null) return quantized ? dotPackedRow(row, new Q8Activations(x, xOff, cols)) : dotScalar(row, x, xOff);
         return dotRow(row * rowBytes, x, xOff, blockSums(x, xOff, cols));
     }
 
