@@ -418,17 +418,13 @@ public final class Ingestor {
                                java.util.function.Consumer<Parsed> onParsed) {
         List<Parsed> out = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger done = new AtomicInteger();
-        ConcurrentLinkedQueue<TreeSitterParser> parsers = new ConcurrentLinkedQueue<>();
-        ThreadLocal<Map<Language, TreeSitterParser>> local = ThreadLocal.withInitial(() -> new EnumMap<>(Language.class));
-        try {
+        try (Parsers parsers = new Parsers()) {
             runAll(files, threads, s -> {
-                Parsed p = parseOne(s, options, local.get(), parsers);
+                Parsed p = parseOne(s, options, parsers);
                 out.add(p);
                 onParsed.accept(p);
                 listener.progress(done.incrementAndGet(), files.size());
             });
-        } finally {
-            for (TreeSitterParser p : parsers) p.close();
         }
         List<Parsed> sorted = new ArrayList<>(out);
         sorted.sort((a, b) -> a.source().path().compareTo(b.source().path()));
@@ -452,7 +448,7 @@ public final class Ingestor {
         return prefix.isEmpty() ? "" : prefix + ".";
     }
 
-    private Parsed parseOne(Source s, IngestOptions options, Map<Language, TreeSitterParser> parsers, Collection<TreeSitterParser> all) {
+    private Parsed parseOne(Source s, IngestOptions options, Parsers parsers) {
         String base = s.path().substring(s.path().lastIndexOf('/') + 1);
         List<CodeIndex.Doc> docs = new ArrayList<>();
         if (s.skipReason() != null) {
@@ -470,7 +466,7 @@ public final class Ingestor {
                     s.encoding(), false, null, List.of());
             return new Parsed(s, new FileGraph(node, List.of(), chunks), List.of(), docs);
         }
-        TreeSitterParser parser = parserFor(lang, parsers, all);
+        TreeSitterParser parser = parsers.get(lang);
         ParsedCode code;
         try (SyntaxTree tree = parser.parse(s.utf8())) {
             code = new CodeFrontEnd(lang, options.depth()).parse(tree, grammarOf(lang), s.path(),
@@ -573,8 +569,7 @@ public final class Ingestor {
         // A worker beside it starts empty and parses whole packages again to resolve a few files: a re-ingest of
         // a handful of files is quicker on the kept solver alone (jackson-databind, one file and its 7 dependents:
         // resolve 2.6 s -> 1.4 s)
-        int workers = javaFiles.size() < JAVA_FILES_PER_EXTRA_SOLVER ? 1
-                : Math.max(1, Math.min(options.threads(), javaFiles.size() / JAVA_FILES_PER_EXTRA_SOLVER + 1));
+        int workers = Math.max(1, Math.min(options.threads(), javaFiles.size() / JAVA_FILES_PER_EXTRA_SOLVER + 1));
         List<List<String>> slices = new ArrayList<>();
         for (int w = 0; w < workers; w++) slices.add(new ArrayList<>());
         for (int i = 0; i < javaFiles.size(); i++) slices.get(i % workers).add(javaFiles.get(i));
@@ -597,9 +592,7 @@ public final class Ingestor {
             log.debug("java symbol resolution: {} resolved, {} unresolved", java.resolvedCount(), java.unresolvedCount());
         });
         // the names other files use: from this ingest's parse, kept from an earlier one, or parsed again (in parallel)
-        ConcurrentLinkedQueue<TreeSitterParser> opened = new ConcurrentLinkedQueue<>();
-        ThreadLocal<Map<Language, TreeSitterParser>> parsers = ThreadLocal.withInitial(() -> new EnumMap<>(Language.class));
-        try {
+        try (Parsers parsers = new Parsers()) {
             List<String> toResolve = otherFiles.stream().filter(path -> {
                 Source s = sourceByPath.get(path);
                 return s != null && s.language() != null && s.text() != null;
@@ -608,10 +601,11 @@ public final class Ingestor {
                 Source s = sourceByPath.get(path);
                 try {
                     Parsed p = parsed.get(path);
-                    List<RawReference> refs = p != null ? p.refs() : kept.get(path, stamp(s, options));
+                    String stamp = stamp(s, options);
+                    List<RawReference> refs = p != null ? p.refs() : kept.get(path, stamp);
                     if (refs == null) {
-                        refs = reparse(s, options, parsers.get(), opened);
-                        kept.put(path, stamp(s, options), refs);
+                        refs = reparse(s, options, parsers);
+                        kept.put(path, stamp, refs);
                     }
                     edges.addAll(heuristic.resolve(path, refs));
                 } catch (RuntimeException | StackOverflowError e) {
@@ -622,13 +616,11 @@ public final class Ingestor {
             for (String path : unparsableJava.stream().sorted().toList()) {
                 log.debug("{}: JavaParser cannot parse it; its names are resolved heuristically", path);
                 try {
-                    edges.addAll(heuristic.resolve(path, reparse(sourceByPath.get(path), options, parsers.get(), opened)));
+                    edges.addAll(heuristic.resolve(path, reparse(sourceByPath.get(path), options, parsers)));
                 } catch (RuntimeException | StackOverflowError e) {
                     log.debug("semantic resolution failed for {}: {}", path, e.toString());
                 }
             }
-        } finally {
-            opened.forEach(TreeSitterParser::close);
         }
         // deterministic order regardless of which worker finished first
         edges.sort(java.util.Comparator.comparing((SemanticEdge e) -> e.fromPath()).thenComparingInt(SemanticEdge::fromStartByte)
@@ -651,21 +643,32 @@ public final class Ingestor {
     }
 
     /** A file's name references from a new tree-sitter parse (for Java too, which leaves them out of the first). */
-    private List<RawReference> reparse(Source s, IngestOptions options, Map<Language, TreeSitterParser> parsers, Collection<TreeSitterParser> opened) {
-        TreeSitterParser parser = parserFor(s.language(), parsers, opened);
+    private List<RawReference> reparse(Source s, IngestOptions options, Parsers parsers) {
+        TreeSitterParser parser = parsers.get(s.language());
         try (SyntaxTree tree = parser.parse(s.utf8())) {
             return new CodeFrontEnd(s.language(), options.depth(), true).parse(tree, grammarOf(s.language()), s.path(),
                     s.language() == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null).references();
         }
     }
 
-    /** This thread's parser for a language, made on first use and recorded in {@code opened} for closing. */
-    private static TreeSitterParser parserFor(Language language, Map<Language, TreeSitterParser> parsers, Collection<TreeSitterParser> opened) {
-        return parsers.computeIfAbsent(language, l -> {
-            TreeSitterParser p = l.parser();
-            opened.add(p);
-            return p;
-        });
+    /** Tree-sitter parsers for worker threads: one per thread and language (a parser is not thread-safe), all closed together. */
+    private static final class Parsers implements AutoCloseable {
+        private final ThreadLocal<Map<Language, TreeSitterParser>> mine = ThreadLocal.withInitial(() -> new EnumMap<>(Language.class));
+        private final ConcurrentLinkedQueue<TreeSitterParser> opened = new ConcurrentLinkedQueue<>();
+
+        /** This thread's parser for a language, made on first use. */
+        TreeSitterParser get(Language language) {
+            return mine.get().computeIfAbsent(language, l -> {
+                TreeSitterParser p = l.parser();
+                opened.add(p);
+                return p;
+            });
+        }
+
+        @Override
+        public void close() {
+            opened.forEach(TreeSitterParser::close);
+        }
     }
 
     /** What a file's references are taken from: its content, and for Python the package it lies in (which __init__.py files decide). */
