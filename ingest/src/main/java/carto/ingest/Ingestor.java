@@ -570,23 +570,29 @@ public final class Ingestor {
         // a handful of files is quicker on the kept solver alone (jackson-databind, one file and its 7 dependents:
         // resolve 2.6 s -> 1.4 s)
         int workers = Math.max(1, Math.min(options.threads(), javaFiles.size() / JAVA_FILES_PER_EXTRA_SOLVER + 1));
-        List<List<String>> slices = new ArrayList<>();
-        for (int w = 0; w < workers; w++) slices.add(new ArrayList<>());
-        for (int i = 0; i < javaFiles.size(); i++) slices.get(i % workers).add(javaFiles.get(i));
-        runAll(slices, workers, slice -> {
-            if (slice.isEmpty()) return;
-            boolean first = slice == slices.get(0);
+        // workers take whole folders (Java packages) from one queue: the files of a package use each other, so a
+        // worker parses its packages once instead of both workers parsing nearly every package
+        List<List<String>> packages = new ArrayList<>(javaFiles.stream().sorted()
+                .collect(java.util.stream.Collectors.groupingBy((String f) -> HeuristicResolver.dirOf(f), java.util.TreeMap::new, java.util.stream.Collectors.toList()))
+                .values());
+        AtomicInteger nextPackage = new AtomicInteger();
+        List<Integer> workerIds = java.util.stream.IntStream.range(0, workers).boxed().toList();
+        runAll(workerIds, workers, id -> {
+            boolean first = id == 0;
             JavaSolver solver = (first ? JavaSolver.borrow(root, javaRoots, javaHashes) : JavaSolver.fresh(root, javaRoots, javaHashes))
                     .knowing(javaTypes);
             log.debug("java symbol resolution starts with {} parsed files", solver.parsedFiles());
             JavaSemantics java = new JavaSemantics(solver, defs);
-            for (String path : slice) {
-                try {
-                    java.edges(path, sourceByPath.get(path).text()).ifPresentOrElse(edges::addAll, () -> unparsableJava.add(path));
-                } catch (RuntimeException | StackOverflowError e) {
-                    log.debug("semantic resolution failed for {}: {}", path, e.toString());
+            int p;
+            while ((p = nextPackage.getAndIncrement()) < packages.size()) {
+                for (String path : packages.get(p)) {
+                    try {
+                        java.edges(path, sourceByPath.get(path).text()).ifPresentOrElse(edges::addAll, () -> unparsableJava.add(path));
+                    } catch (RuntimeException | StackOverflowError e) {
+                        log.debug("semantic resolution failed for {}: {}", path, e.toString());
+                    }
+                    listener.progress(done.incrementAndGet(), resolveSet.size());
                 }
-                listener.progress(done.incrementAndGet(), resolveSet.size());
             }
             if (first) solver.release();
             log.debug("java symbol resolution: {} resolved, {} unresolved", java.resolvedCount(), java.unresolvedCount());

@@ -156,7 +156,7 @@ public final class HeuristicResolver {
         };
     }
 
-    static String dirOf(String p) {
+    public static String dirOf(String p) {
         int i = p.lastIndexOf('/');
         return i < 0 ? "" : p.substring(0, i);
     }

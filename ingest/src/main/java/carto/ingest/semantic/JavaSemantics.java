@@ -47,6 +47,9 @@ public final class JavaSemantics {
     private final Map<String, List<CodeGraph.Definition>> defsByFile = new HashMap<>();
     /** Simple names defined anywhere in the repository's Java files: a name outside this set cannot resolve into the repository. */
     private final Set<String> repoNames = new java.util.HashSet<>();
+    private static final Set<String> TYPE_KINDS = Set.of("class", "interface", "enum", "record");
+    private final Set<String> repoTypeNames = new java.util.HashSet<>();
+    private final LibraryReceivers receivers;
     private int resolved;
     private int unresolved;
 
@@ -59,8 +62,10 @@ public final class JavaSemantics {
             if (d.path().endsWith(".java")) {
                 defsByFile.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
                 if (d.name() != null) repoNames.add(d.name());
+                if (d.name() != null && TYPE_KINDS.contains(d.kind())) repoTypeNames.add(d.name());
             }
         }
+        this.receivers = new LibraryReceivers(repoTypeNames);
     }
 
     public int resolvedCount() { return resolved; }
@@ -89,7 +94,8 @@ public final class JavaSemantics {
             }
         }
         // the symbol solver is slow: only ask it about names the repository defines
-        cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString())).forEach(call -> attempt(() -> {
+        // nor about calls on a variable of a type declared outside the repository (the solver often fails on those anyway)
+        cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString()) && !receivers.outsideRepository(c)).forEach(call -> attempt(() -> {
             ResolvedMethodDeclaration m = call.resolve();
             link(out, SemanticEdge.Type.CALLS, relativePath, call, m);
         }));
