@@ -38,6 +38,15 @@ public interface CodeGraph extends AutoCloseable {
     /** Files that use any of {@code names}, or import any of {@code importedPaths}: what a change can affect. */
     List<String> filesReferencing(String repoId, Collection<String> names, Collection<String> importedPaths);
 
+    /** relativePath to shapeHash of these files, for those that have one. */
+    Map<String, String> fileShapes(String repoId, Collection<String> paths);
+
+    /**
+     * The semantic edges that end in these files (at their definitions, or at the file for
+     * IMPORTS) and start in other files: what re-writing them would remove.
+     */
+    List<SemanticEdge> semanticEdgesInto(String repoId, Collection<String> paths);
+
     /** Definitions of the repository: name to (path, startByte) pairs, for cross-file name resolution. */
     List<Definition> definitions(String repoId);
 

@@ -188,13 +188,33 @@ public final class Ingestor {
                 }
             }
             Set<String> dependents = new LinkedHashSet<>();
+            List<SemanticEdge> restored = new ArrayList<>();
             if (!fresh) {
+                // a file edited in place whose shape stayed (an edit inside bodies or comments) changes no other
+                // file's resolution: instead of resolving its dependents again, the edges they have into it are read
+                // before it is rewritten and put back at its new definitions (jackson-databind, one method body:
+                // 8 files resolved -> 1)
+                Map<String, Map<Integer, Integer>> sameShape = sameShape(repoId, parsed, old, previous);
+                Set<String> reshaped = new LinkedHashSet<>(touched);
+                reshaped.removeAll(sameShape.keySet());
                 Set<String> affectedNames = new HashSet<>();
-                for (CodeGraph.Definition d : previous) if (touched.contains(d.path()) && d.name() != null) affectedNames.add(d.name());
-                for (Parsed p : parsed) for (FileGraph.AstNodeRecord a : p.graph().ast()) if (a.name() != null && a.kind() != null) affectedNames.add(a.name());
+                for (CodeGraph.Definition d : previous) if (reshaped.contains(d.path()) && d.name() != null) affectedNames.add(d.name());
+                for (Parsed p : parsed) {
+                    if (sameShape.containsKey(p.source().path())) continue;
+                    for (FileGraph.AstNodeRecord a : p.graph().ast()) if (a.name() != null && a.kind() != null) affectedNames.add(a.name());
+                }
                 for (String p : deleted) affectedNames.add(stem(p));
                 for (Source s : toWrite) if (!old.containsKey(s.path())) affectedNames.add(stem(s.path()));
-                dependents.addAll(graph.filesReferencing(repoId, affectedNames, touched));
+                if (!affectedNames.isEmpty() || !reshaped.isEmpty()) dependents.addAll(graph.filesReferencing(repoId, affectedNames, reshaped));
+                for (SemanticEdge e : graph.semanticEdgesInto(repoId, sameShape.keySet())) {
+                    if (!current.contains(e.fromPath()) || touched.contains(e.fromPath())) continue; // deleted, or resolved again anyway
+                    Integer to = e.type() == SemanticEdge.Type.IMPORTS ? Integer.valueOf(0) : sameShape.get(e.toPath()).get(e.toStartByte());
+                    if (to == null) {
+                        dependents.add(e.fromPath()); // not expected: resolve that file again rather than lose the edge
+                        continue;
+                    }
+                    restored.add(new SemanticEdge(e.type(), e.fromPath(), e.fromStartByte(), e.toPath(), to, e.line(), e.resolution()));
+                }
             }
 
             mark[0] = phase(phases, "dependents", mark[0]);
@@ -236,7 +256,8 @@ public final class Ingestor {
                 // Java's names are resolved by the symbol solver, not from these references
                 if (l != null && l.isCode() && l != Language.JAVA) kept.put(p.source().path(), stamp(p.source(), options), p.refs());
             }
-            List<SemanticEdge> edges = resolve(abs, sources, resolveSet, byPath, definitions, kept, options, listener);
+            List<SemanticEdge> edges = new ArrayList<>(resolve(abs, sources, resolveSet, byPath, definitions, kept, options, listener));
+            for (SemanticEdge e : restored) if (!resolveSet.contains(e.fromPath())) edges.add(e);
             mark[0] = phase(phases, "resolve", mark[0]);
             written = await(nodes);
             mark[0] = phase(phases, "write (waiting)", mark[0]);
@@ -452,7 +473,7 @@ public final class Ingestor {
         String base = s.path().substring(s.path().lastIndexOf('/') + 1);
         List<CodeIndex.Doc> docs = new ArrayList<>();
         if (s.skipReason() != null) {
-            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, s.hash(), s.size(), 0, null, false, s.skipReason(), List.of());
+            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, s.hash(), s.size(), 0, null, false, s.skipReason(), List.of(), null);
             return new Parsed(s, new FileGraph(node, List.of(), List.of()), List.of(), docs);
         }
         Language lang = s.language();
@@ -463,7 +484,7 @@ public final class Ingestor {
             }
             if (lang == null) codeChunks(s, s.text().split("\n", -1), null, docs);
             FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang == null ? null : lang.id, s.hash(), s.size(), s.lines(),
-                    s.encoding(), false, null, List.of());
+                    s.encoding(), false, null, List.of(), null);
             return new Parsed(s, new FileGraph(node, List.of(), chunks), List.of(), docs);
         }
         TreeSitterParser parser = parsers.get(lang);
@@ -493,7 +514,7 @@ public final class Ingestor {
         }
         codeChunks(s, lines, lang.id, docs);
         FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang.id, s.hash(), s.size(), s.lines(), s.encoding(),
-                code.parseError(), null, new ArrayList<>(refNames));
+                code.parseError(), null, new ArrayList<>(refNames), code.shapeHash());
         return new Parsed(s, new FileGraph(node, code.nodes(), List.of()), code.references(), docs);
     }
 
@@ -633,6 +654,39 @@ public final class Ingestor {
                 .thenComparing(e -> e.type().name()).thenComparing(SemanticEdge::toPath).thenComparingInt(SemanticEdge::toStartByte)
                 .thenComparingInt(SemanticEdge::line));
         return edges;
+    }
+
+    /**
+     * The files edited in place whose stored shape hash equals the new one, each with its definitions'
+     * old start bytes mapped to the new ones: the same definitions in the same order, moved at most.
+     */
+    private Map<String, Map<Integer, Integer>> sameShape(String repoId, List<Parsed> parsed, Map<String, String> old, List<CodeGraph.Definition> previous) {
+        Map<String, Parsed> candidates = new HashMap<>();
+        for (Parsed p : parsed) {
+            if (old.containsKey(p.source().path()) && p.graph().file().shapeHash() != null) candidates.put(p.source().path(), p);
+        }
+        if (candidates.isEmpty()) return Map.of();
+        Map<String, String> stored = graph.fileShapes(repoId, candidates.keySet());
+        candidates.keySet().removeIf(path -> !candidates.get(path).graph().file().shapeHash().equals(stored.get(path)));
+        Map<String, List<CodeGraph.Definition>> before = new HashMap<>();
+        for (CodeGraph.Definition d : previous) if (candidates.containsKey(d.path())) before.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
+        Map<String, Map<Integer, Integer>> out = new HashMap<>();
+        candidates.forEach((path, p) -> {
+            List<CodeGraph.Definition> was = before.getOrDefault(path, List.of());
+            // the parse lists nodes by start, the outer one first
+            was.sort(java.util.Comparator.comparingInt(CodeGraph.Definition::startByte).thenComparing(java.util.Comparator.comparingInt(CodeGraph.Definition::endByte).reversed()));
+            List<FileGraph.AstNodeRecord> now = p.graph().ast().stream().filter(FileGraph.AstNodeRecord::isDefinition).toList();
+            if (was.size() != now.size()) return;
+            Map<Integer, Integer> moved = new HashMap<>();
+            for (int i = 0; i < was.size(); i++) {
+                CodeGraph.Definition d = was.get(i);
+                FileGraph.AstNodeRecord a = now.get(i);
+                if (!java.util.Objects.equals(d.kind(), a.kind()) || !java.util.Objects.equals(d.name(), a.name())
+                        || !java.util.Objects.equals(d.qualifiedName(), a.qualifiedName()) || moved.put(d.startByte(), a.startByte()) != null) return;
+            }
+            out.put(path, moved);
+        });
+        return out;
     }
 
     private static <T> T await(Future<T> f) {

@@ -44,6 +44,18 @@ class CypherFallbackTest {
             assertEquals(GraphExport.export(bulk, "via-bulk"), exported);
             assertTrue(exported.stream().anyMatch(l -> l.contains("CALLS") && l.contains("python/pkg/service.py") && l.contains("{line=16")), "extra() -> make()");
             assertTrue(exported.stream().noneMatch(l -> l.contains("js/helper.js")));
+
+            // an edit inside a body moves Dog down: the edges into models.py are read and carried over by both
+            Path models = repo.resolve("python/pkg/models.py");
+            Files.writeString(models, "# the models\n\n" + Files.readString(models).replace("return \"woof\"", "return \"woof!\""));
+            IngestSummary viaBulk = new Ingestor(bulk, i1).ingest(repo, IngestOptions.defaults().withRepoId("via-bulk"), IngestListener.NONE);
+            IngestSummary viaCypher = new Ingestor(cypher, i2).ingest(repo, IngestOptions.defaults().withRepoId("via-cypher"), IngestListener.NONE);
+            assertEquals(1, viaBulk.resolvedFiles());
+            assertEquals(1, viaCypher.resolvedFiles());
+            exported = GraphExport.export(bulk, "via-cypher");
+            assertEquals(GraphExport.export(bulk, "via-bulk"), exported);
+            assertTrue(exported.stream().anyMatch(l -> l.startsWith("E Ast:python/pkg/service.py@") && l.contains("-CALLS") && l.contains("-> Ast:python/pkg/models.py@")),
+                    "make() -> Dog() is kept");
         }
     }
 }

@@ -109,6 +109,51 @@ class IncrementalIngestTest {
         }
     }
 
+    /**
+     * An edit inside method bodies and comments changes no other file's resolution: only the
+     * edited files are resolved again, the edges into them are carried over to where their
+     * definitions moved, and the graph is the one a fresh ingest gives. An edit to a declaration
+     * does make the files that use it resolve again.
+     */
+    @Test
+    void anEditInsideBodiesResolvesOnlyTheEditedFiles() throws Exception {
+        Neo4jCodeGraph g = TestGraph.graph();
+        Path repo = FixtureRepo.copy(tmp.resolve("shape"));
+        Path geometry = repo.resolve("java/src/main/java/com/acme/Geometry.java");
+        Path models = repo.resolve("python/pkg/models.py");
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
+            Ingestor ingestor = new Ingestor(g, index);
+            ingestor.ingest(repo, IngestOptions.defaults().withRepoId("shape"), IngestListener.NONE);
+            List<String> squareCallers = callsTo(g, "shape", "square");
+            assertEquals(List.of("java/src/main/java/com/acme/Circle.java:12 -> java/src/main/java/com/acme/Geometry.java:6"), squareCallers);
+
+            // square() moves down (a Javadoc comment) and its body changes; Dog.speak() moves down and its body changes
+            Files.writeString(geometry, Files.readString(geometry)
+                    .replace("    public static double square(double x) {\n        return x * x;",
+                            "    /**\n     * The square.\n     */\n    public static double square(double x) {\n        double y = x; // a copy\n        return y * y;"));
+            Files.writeString(models, "# models of the package\n\n" + Files.readString(models).replace("return \"woof\"", "return \"woof\" + \"!\""));
+            IngestSummary bodies = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("shape"), IngestListener.NONE);
+            assertEquals(2, bodies.changed());
+            assertEquals(2, bodies.resolvedFiles(), "only Geometry.java and models.py are resolved again");
+            assertEquals(List.of("java/src/main/java/com/acme/Circle.java:12 -> java/src/main/java/com/acme/Geometry.java:9"), callsTo(g, "shape", "square"));
+            assertEquals(fresh(ingestor, g, repo, "shape-fresh"), GraphExport.export(g, "shape"));
+
+            // square() takes a second parameter: Circle's one-argument call no longer resolves to it
+            Files.writeString(geometry, Files.readString(geometry).replace("square(double x)", "square(double x, double unused)"));
+            IngestSummary signature = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("shape"), IngestListener.NONE);
+            assertEquals(1, signature.changed());
+            assertTrue(signature.resolvedFiles() > 1, "the files using Geometry are resolved again, not " + signature.resolvedFiles());
+            assertEquals(List.of(), callsTo(g, "shape", "square"));
+            assertEquals(fresh(ingestor, g, repo, "shape-fresh2"), GraphExport.export(g, "shape"));
+        }
+    }
+
+    private static List<String> fresh(Ingestor ingestor, Neo4jCodeGraph g, Path repo, String repoId) throws java.io.IOException {
+        JavaSolver.forgetAll(); // the comparison must not share the symbol solver's kept state
+        ingestor.ingest(repo, new IngestOptions(repoId, IngestOptions.defaults().depth(), IngestOptions.DEFAULT_MAX_FILE_SIZE, 2, false), IngestListener.NONE);
+        return GraphExport.export(g, repoId);
+    }
+
     /** CALLS edges into definitions named {@code name}: caller file and line, callee file and line. */
     private static List<String> callsTo(Neo4jCodeGraph g, String repoId, String name) {
         return g.read("calls", tx -> tx.run("""

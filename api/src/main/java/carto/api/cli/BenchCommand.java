@@ -84,16 +84,22 @@ public final class BenchCommand implements Runnable {
                 if (touched != null) {
                     byte[] original = Files.readAllBytes(touched);
                     try {
-                        Files.write(touched, append(original));
+                        // an edit that leaves the declarations as they are (as most edits inside a function do)
+                        Files.write(touched, append(original, "\n"));
                         IngestSummary inc = ingestor.ingest(path, o, IngestListener.NONE);
                         r.put("incremental_file", path.toAbsolutePath().normalize().relativize(touched.toAbsolutePath().normalize()).toString());
                         r.put("incremental_seconds", round(inc.time().toNanos() / 1e9));
                         r.put("incremental_files_resolved", inc.resolvedFiles());
                         r.put("incremental_phase_seconds", inc.phaseSeconds());
-                        // the same edit again: what a running server sees on every save after the first
-                        Files.write(touched, append(append(original)));
+                        // the same kind of edit again: what a running server sees on every save after the first
+                        Files.write(touched, append(original, "\n\n"));
                         IngestSummary again = ingestor.ingest(path, o, IngestListener.NONE);
                         r.put("incremental_repeat_seconds", round(again.time().toNanos() / 1e9));
+                        // an edit that adds a definition: every file using a name of this one is resolved again
+                        Files.write(touched, append(original, "\n" + probeDefinition(touched) + "\n"));
+                        IngestSummary declared = ingestor.ingest(path, o, IngestListener.NONE);
+                        r.put("incremental_declaration_seconds", round(declared.time().toNanos() / 1e9));
+                        r.put("incremental_declaration_files_resolved", declared.resolvedFiles());
                     } finally {
                         Files.write(touched, original);
                     }
@@ -105,10 +111,24 @@ public final class BenchCommand implements Runnable {
             return 0;
         }
 
-        private static byte[] append(byte[] b) {
-            byte[] out = java.util.Arrays.copyOf(b, b.length + 1);
-            out[b.length] = '\n';
+        private static byte[] append(byte[] b, String text) {
+            byte[] tail = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] out = java.util.Arrays.copyOf(b, b.length + tail.length);
+            System.arraycopy(tail, 0, out, b.length, tail.length);
             return out;
+        }
+
+        /** A new top-level definition in the language of {@code file} (one of {@link #firstCodeFile}'s extensions). */
+        static String probeDefinition(Path file) {
+            String name = file.getFileName().toString();
+            return switch (name.substring(name.lastIndexOf('.') + 1)) {
+                case "java" -> "class CartoBenchProbe {\n    void probe() {\n    }\n}";
+                case "py" -> "def carto_bench_probe():\n    return None";
+                case "c" -> "static void carto_bench_probe(void) {\n}";
+                case "go" -> "func cartoBenchProbe() {\n}";
+                case "rs" -> "fn carto_bench_probe() {\n}";
+                default -> "function cartoBenchProbe() {\n}"; // ts, js
+            };
         }
 
         private static Path firstCodeFile(Path root) throws java.io.IOException {

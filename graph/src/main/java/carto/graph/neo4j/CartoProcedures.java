@@ -269,6 +269,75 @@ public class CartoProcedures {
         return out.stream();
     }
 
+    public static class FileShape {
+        public String path;
+        public String shape;
+
+        public FileShape(String path, String shape) {
+            this.path = path;
+            this.shape = shape;
+        }
+    }
+
+    @Procedure(name = "carto.fileShapes", mode = Mode.READ)
+    @Description("relativePath and shapeHash of the given files of a repository that have one.")
+    public Stream<FileShape> fileShapes(@Name("repoId") String repoId, @Name("paths") List<String> paths) {
+        List<FileShape> out = new ArrayList<>();
+        for (String p : paths) {
+            Node f = fileNode(repoId, p);
+            if (f != null && f.getProperty("shapeHash", null) instanceof String shape) out.add(new FileShape(p, shape));
+        }
+        return out.stream();
+    }
+
+    /** A semantic edge addressed as Carto writes it: path and start byte of each end (0 for a file). */
+    public static class EdgeRow {
+        public String fromPath;
+        public long fromStart;
+        public String type;
+        public String toPath;
+        public long toStart;
+        public long line;
+        public String resolution;
+
+        EdgeRow(Relationship r, String fromPath, long fromStart, String toPath, long toStart) {
+            this.fromPath = fromPath;
+            this.fromStart = fromStart;
+            this.type = r.getType().name();
+            this.toPath = toPath;
+            this.toStart = toStart;
+            this.line = ((Number) r.getProperty("line", 0L)).longValue();
+            this.resolution = (String) r.getProperty("resolution", "heuristic");
+        }
+    }
+
+    @Procedure(name = "carto.edgesInto", mode = Mode.READ)
+    @Description("Semantic edges (CALLS, REFERENCES, EXTENDS, IMPLEMENTS, OVERRIDES, IMPORTS) that end in the given files and start in other files.")
+    public Stream<EdgeRow> edgesInto(@Name("repoId") String repoId, @Name("paths") List<String> paths) {
+        Set<String> within = new HashSet<>(paths);
+        List<EdgeRow> out = new ArrayList<>();
+        for (String p : paths) {
+            Node f = fileNode(repoId, p);
+            if (f == null) continue;
+            for (var d : f.getRelationships(Direction.OUTGOING, DEFINES)) {
+                Node b = d.getEndNode();
+                long to = ((Number) b.getProperty("startByte")).longValue();
+                for (var r : b.getRelationships(Direction.INCOMING, SEMANTIC)) {
+                    Node a = r.getStartNode();
+                    String from = (String) a.getProperty("path", null);
+                    if (from == null || within.contains(from)) continue;
+                    out.add(new EdgeRow(r, from, ((Number) a.getProperty("startByte")).longValue(), p, to));
+                }
+            }
+            for (var r : f.getRelationships(Direction.INCOMING, IMPORTS)) {
+                String from = (String) r.getStartNode().getProperty("relativePath", null);
+                if (from == null || within.contains(from)) continue;
+                out.add(new EdgeRow(r, from, 0, p, 0));
+            }
+        }
+        return out.stream();
+    }
+
     /**
      * A repository's definitions as one row of parallel columns: one Bolt record instead of one
      * per definition, which a re-ingest waits for.

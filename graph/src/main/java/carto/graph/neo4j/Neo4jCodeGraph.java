@@ -220,6 +220,38 @@ public final class Neo4jCodeGraph implements CodeGraph {
     }
 
     @Override
+    public Map<String, String> fileShapes(String repoId, Collection<String> paths) {
+        if (paths.isEmpty()) return Map.of();
+        return read("reading file shapes", tx -> {
+            Map<String, String> m = new HashMap<>();
+            tx.run(bulk ? "CALL carto.fileShapes($repo, $paths) YIELD path AS p, shape AS s RETURN p, s"
+                            : "UNWIND $paths AS p MATCH (f:File {repoId: $repo, relativePath: p}) WHERE f.shapeHash IS NOT NULL RETURN p, f.shapeHash AS s",
+                    Map.of("repo", repoId, "paths", List.copyOf(paths))).forEachRemaining(r -> m.put(r.get("p").asString(), r.get("s").asString()));
+            return m;
+        });
+    }
+
+    @Override
+    public List<SemanticEdge> semanticEdgesInto(String repoId, Collection<String> paths) {
+        if (paths.isEmpty()) return List.of();
+        return read("reading edges into changed files", tx -> tx.run(bulk
+                ? "CALL carto.edgesInto($repo, $paths) YIELD fromPath AS fp, fromStart AS fs, type, toPath AS tp, toStart AS ts, line, resolution AS res "
+                + "RETURN fp, fs, type, tp, ts, line, res" : """
+                UNWIND $paths AS p
+                MATCH (:File {repoId: $repo, relativePath: p})-[:DEFINES]->(b)<-[r:CALLS|REFERENCES|EXTENDS|IMPLEMENTS|OVERRIDES]-(a:AstNode)
+                WHERE NOT a.path IN $paths
+                RETURN a.path AS fp, a.startByte AS fs, type(r) AS type, p AS tp, b.startByte AS ts, r.line AS line, r.resolution AS res
+                UNION ALL
+                UNWIND $paths AS p
+                MATCH (:File {repoId: $repo, relativePath: p})<-[r:IMPORTS]-(a:File)
+                WHERE NOT a.relativePath IN $paths
+                RETURN a.relativePath AS fp, 0 AS fs, 'IMPORTS' AS type, p AS tp, 0 AS ts, r.line AS line, r.resolution AS res""",
+                Map.of("repo", repoId, "paths", List.copyOf(paths))).list(r -> new SemanticEdge(SemanticEdge.Type.valueOf(r.get("type").asString()),
+                r.get("fp").asString(), r.get("fs").asInt(), r.get("tp").asString(), r.get("ts").asInt(), r.get("line").asInt(0),
+                SemanticEdge.Resolution.valueOf(r.get("res").asString().toUpperCase(java.util.Locale.ROOT)))));
+    }
+
+    @Override
     public void deleteFiles(String repoId, Collection<String> paths) {
         List<String> all = new ArrayList<>(paths);
         if (bulk) {
@@ -390,6 +422,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
         if (f.parseError()) props.put("parseError", true);
         if (f.skipReason() != null) props.put("skipReason", f.skipReason());
         if (!f.refNames().isEmpty()) props.put("refNames", f.refNames());
+        if (f.shapeHash() != null) props.put("shapeHash", f.shapeHash());
         List<Integer> parents = new ArrayList<>(fg.ast().size());
         for (FileGraph.AstNodeRecord a : fg.ast()) parents.add(a.parent());
         List<Map<String, Object>> text = new ArrayList<>(fg.text().size());

@@ -31,7 +31,14 @@ public final class CodeFrontEnd {
     private static final Map<String, List<String>> QUERY_GROUPS = new ConcurrentHashMap<>();
     private static final Set<String> IMPORTING_CALLS = Set.of("require", "require_relative", "load", "import", "source", ".");
     /** The queries run over every file, in one pass; their indexes in {@link #groups}. */
-    private static final int STRUCTURE = 0, CALLS = 1, REFERENCES = 2, IMPORTS = 3, INHERITANCE = 4, PACKAGE = 5, IDENTIFIERS = 6, GROUPS = 7;
+    private static final int STRUCTURE = 0, CALLS = 1, REFERENCES = 2, IMPORTS = 3, INHERITANCE = 4, PACKAGE = 5, IDENTIFIERS = 6, BODIES = 7, GROUPS = 8;
+    /**
+     * What a Java file's shape leaves out: bodies of methods, constructors and initializers, and
+     * comments. Other files resolve against declarations only, so an edit there changes no edge of theirs.
+     */
+    private static final String JAVA_BODIES = "[(method_declaration body: (block) @skip) (constructor_declaration body: (constructor_body) @skip) "
+            + "(compact_constructor_declaration body: (block) @skip) (static_initializer) @skip (class_body (block) @skip) "
+            + "(enum_body_declarations (block) @skip) (line_comment) @skip (block_comment) @skip]";
 
     private final Language language;
     private final LanguageSpec spec;
@@ -65,9 +72,10 @@ public final class CodeFrontEnd {
             };
             // Java's names are resolved exactly later; the identifiers only tell which files may depend on which
             String identifiers = language == Language.JAVA ? "[(identifier) @name (type_identifier) @name]" : null;
+            String bodies = language == Language.JAVA ? JAVA_BODIES : null;
             return nameReferences
-                    ? java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers)
-                    : java.util.Arrays.asList(structureQuery(grammar), null, null, null, null, pkg, identifiers);
+                    ? java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers, bodies)
+                    : java.util.Arrays.asList(structureQuery(grammar), null, null, null, null, pkg, identifiers, bodies);
         });
     }
 
@@ -159,7 +167,62 @@ public final class CodeFrontEnd {
         List<RawReference> refs = references(tree, matches);
         Set<String> identifiers = new java.util.TreeSet<>();
         for (Map<String, SyntaxNode> m : matches.get(IDENTIFIERS)) identifiers.add(tree.text(m.get("name")));
-        return new ParsedCode(out, refs, identifiers, root.hasError());
+        return new ParsedCode(out, refs, identifiers, root.hasError(), root.hasError() ? null : shapeHash(out, tree, matches.get(BODIES)));
+    }
+
+    /**
+     * The file's shape: its definitions in order (kind, name, qualified name; no positions) and, for
+     * Java, whose symbol solver reads the declarations themselves, the text without bodies and
+     * comments, white space collapsed. Name resolution in other files depends on nothing else here.
+     */
+    private static String shapeHash(List<FileGraph.AstNodeRecord> nodes, SyntaxTree tree, List<Map<String, SyntaxNode>> bodies) {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-1");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        StringBuilder defs = new StringBuilder();
+        for (FileGraph.AstNodeRecord a : nodes) {
+            if (a.kind() != null) defs.append(a.kind()).append('\0').append(a.name()).append('\0').append(a.qualifiedName()).append('\n');
+        }
+        md.update(defs.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (!bodies.isEmpty()) {
+            md.update((byte) 0);
+            byte[] src = tree.source();
+            java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream(src.length);
+            int at = 0;
+            boolean space = false;
+            List<SyntaxNode> skips = new ArrayList<>(bodies.size());
+            for (Map<String, SyntaxNode> m : bodies) skips.add(m.get("skip"));
+            skips.sort(Comparator.comparingInt(SyntaxNode::startByte));
+            // a comment inside a body starts after the body does and is skipped with it
+            for (SyntaxNode skip : skips) {
+                if (skip.startByte() < at) continue;
+                space = copyCollapsed(src, at, skip.startByte(), kept, space);
+                if (!space) kept.write(' ');
+                space = true;
+                at = skip.endByte();
+            }
+            copyCollapsed(src, at, src.length, kept, space);
+            md.update(kept.toByteArray());
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Copies bytes, each run of white space as one blank; returns whether the last byte written was one. */
+    private static boolean copyCollapsed(byte[] src, int from, int to, java.io.ByteArrayOutputStream out, boolean space) {
+        for (int i = from; i < to; i++) {
+            byte b = src[i];
+            if (b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f') {
+                if (!space) out.write(' ');
+                space = true;
+            } else {
+                out.write(b);
+                space = false;
+            }
+        }
+        return space;
     }
 
     private static boolean enclosingContainer(int parent, String[] kinds, int[] stack, int sp) {

@@ -7,6 +7,9 @@ import java.util.Set;
 
 /**
  * The AST nodes of a code file (pre-order, parent indices) and the names it uses; {@code identifiers}
- * are every identifier of a Java file (empty for other languages).
+ * are every identifier of a Java file (empty for other languages). {@code shapeHash} hashes what
+ * resolving other files against this one depends on (see {@link CodeFrontEnd}); null when the file
+ * has a syntax error.
  */
-public record ParsedCode(List<FileGraph.AstNodeRecord> nodes, List<RawReference> references, Set<String> identifiers, boolean parseError) {}
+public record ParsedCode(List<FileGraph.AstNodeRecord> nodes, List<RawReference> references, Set<String> identifiers, boolean parseError,
+                         String shapeHash) {}
