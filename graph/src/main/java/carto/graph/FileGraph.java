@@ -18,7 +18,7 @@ public record FileGraph(FileNode file, List<AstNodeRecord> ast, List<TextChunk> 
      * names the file uses, so an incremental ingest can find the files a change affects;
      * {@code shapeHash} hashes what other files' resolution depends on (its definitions, and for Java
      * its declarations without bodies and comments), so an edit that keeps it needs no dependent
-     * re-resolved. Null when the file has none (not code, or a parse error).
+     * re-resolved. Null when the file has none (not code, or a Java file with a syntax error).
      */
     public record FileNode(String relativePath, String basename, String language, String contentHash, long size, int lines,
                            String encoding, boolean parseError, String skipReason, List<String> refNames, String shapeHash) {

@@ -103,8 +103,10 @@ public final class Ingestor {
         boolean fresh = old.isEmpty() || !options.incremental();
         mark[0] = phase(phases, "stored hashes", mark[0]);
         // a re-ingest resolves names against the definitions already in the graph: read them while the files are walked and parsed
-        java.util.concurrent.CompletableFuture<List<CodeGraph.Definition>> stored = fresh
-                ? java.util.concurrent.CompletableFuture.completedFuture(List.of())
+        // (or take them from the last ingest of this process, when the graph still holds what it wrote)
+        List<CodeGraph.Definition> keptDefinitions = fresh ? List.of() : KeptDefinitions.matching(abs, repoId, options.depth(), old);
+        java.util.concurrent.CompletableFuture<List<CodeGraph.Definition>> stored = keptDefinitions != null
+                ? java.util.concurrent.CompletableFuture.completedFuture(keptDefinitions)
                 : java.util.concurrent.CompletableFuture.supplyAsync(() -> graph.definitions(repoId));
         listener.phase("walking", 0);
         RepositoryWalker.Result walk = new RepositoryWalker(options.maxFileSize()).walk(abs);
@@ -221,9 +223,11 @@ public final class Ingestor {
             listener.phase("writing graph", parsed.size());
             List<String> rewritten = new ArrayList<>(touched);
             if (writer == null) {
-                graph.upsertRepository(repoId, name, abs.toString(), git[1], git[0]);
-                if (!rewritten.isEmpty()) graph.deleteFiles(repoId, rewritten);
-                writer = new GraphWriter(repoId, background);
+                // the old files go and the new ones are written in the background, while resolution runs
+                writer = new GraphWriter(repoId, background, () -> {
+                    graph.upsertRepository(repoId, name, abs.toString(), git[1], git[0]);
+                    if (!rewritten.isEmpty()) graph.deleteFiles(repoId, rewritten);
+                });
                 for (Parsed p : parsed) writer.add(p.graph());
                 writer.close();
             }
@@ -267,6 +271,10 @@ public final class Ingestor {
             await(indexed);
             mark[0] = phase(phases, "index (waiting)", mark[0]);
             complete = true;
+            Map<String, String> hashesNow = new HashMap<>(old);
+            deleted.forEach(hashesNow::remove);
+            for (Source s : toWrite) hashesNow.put(s.path(), s.hash() == null ? "" : s.hash());
+            KeptDefinitions.put(abs, repoId, options.depth(), hashesNow, definitions);
 
             return summary(repoId, abs, git, walk, sources, skips, added, changed, deleted.size(), unchanged, resolved, parseErrors,
                     written[0], written[1] + semantic, semantic, t0, phases);
@@ -317,7 +325,13 @@ public final class Ingestor {
         private final Future<long[]> result;
 
         GraphWriter(String repoId, ExecutorService pool) {
+            this(repoId, pool, () -> { });
+        }
+
+        /** {@code first}: graph work the writer does before its first write (removing what a re-ingest replaces). */
+        GraphWriter(String repoId, ExecutorService pool, Runnable first) {
             result = pool.submit(() -> {
+                first.run();
                 long[] total = new long[2];
                 boolean done = false;
                 while (!done) {
@@ -672,7 +686,7 @@ public final class Ingestor {
         for (CodeGraph.Definition d : previous) if (candidates.containsKey(d.path())) before.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
         Map<String, Map<Integer, Integer>> out = new HashMap<>();
         candidates.forEach((path, p) -> {
-            List<CodeGraph.Definition> was = before.getOrDefault(path, List.of());
+            List<CodeGraph.Definition> was = new ArrayList<>(before.getOrDefault(path, List.of()));
             // the parse lists nodes by start, the outer one first
             was.sort(java.util.Comparator.comparingInt(CodeGraph.Definition::startByte).thenComparing(java.util.Comparator.comparingInt(CodeGraph.Definition::endByte).reversed()));
             List<FileGraph.AstNodeRecord> now = p.graph().ast().stream().filter(FileGraph.AstNodeRecord::isDefinition).toList();
@@ -682,7 +696,10 @@ public final class Ingestor {
                 CodeGraph.Definition d = was.get(i);
                 FileGraph.AstNodeRecord a = now.get(i);
                 if (!java.util.Objects.equals(d.kind(), a.kind()) || !java.util.Objects.equals(d.name(), a.name())
-                        || !java.util.Objects.equals(d.qualifiedName(), a.qualifiedName()) || moved.put(d.startByte(), a.startByte()) != null) return;
+                        || !java.util.Objects.equals(d.qualifiedName(), a.qualifiedName())) return;
+                // definitions sharing a start (a struct and the variable it declares) move together
+                Integer other = moved.put(d.startByte(), a.startByte());
+                if (other != null && other != a.startByte()) return;
             }
             out.put(path, moved);
         });

@@ -132,9 +132,11 @@ class IncrementalIngestTest {
                     .replace("    public static double square(double x) {\n        return x * x;",
                             "    /**\n     * The square.\n     */\n    public static double square(double x) {\n        double y = x; // a copy\n        return y * y;"));
             Files.writeString(models, "# models of the package\n\n" + Files.readString(models).replace("return \"woof\"", "return \"woof\" + \"!\""));
+            // a file without definitions gets a comment
+            Files.writeString(repo.resolve("python/pkg/__init__.py"), "# the package\n");
             IngestSummary bodies = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("shape"), IngestListener.NONE);
-            assertEquals(2, bodies.changed());
-            assertEquals(2, bodies.resolvedFiles(), "only Geometry.java and models.py are resolved again");
+            assertEquals(3, bodies.changed());
+            assertEquals(3, bodies.resolvedFiles(), "only Geometry.java, models.py and __init__.py are resolved again");
             assertEquals(List.of("java/src/main/java/com/acme/Circle.java:12 -> java/src/main/java/com/acme/Geometry.java:9"), callsTo(g, "shape", "square"));
             assertEquals(fresh(ingestor, g, repo, "shape-fresh"), GraphExport.export(g, "shape"));
 
@@ -145,6 +147,15 @@ class IncrementalIngestTest {
             assertTrue(signature.resolvedFiles() > 1, "the files using Geometry are resolved again, not " + signature.resolvedFiles());
             assertEquals(List.of(), callsTo(g, "shape", "square"));
             assertEquals(fresh(ingestor, g, repo, "shape-fresh2"), GraphExport.export(g, "shape"));
+
+            // the graph changes behind the ingest's back: the definitions it kept no longer match the graph's files,
+            // so they are read again, and the file the graph lost is written as a new one
+            g.deleteFiles("shape", List.of("python/pkg/models.py"));
+            Files.writeString(geometry, Files.readString(geometry).replace("double y = x;", "double y = x + 0;"));
+            IngestSummary behind = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("shape"), IngestListener.NONE);
+            assertEquals(1, behind.added());
+            assertEquals(1, behind.changed());
+            assertEquals(fresh(ingestor, g, repo, "shape-fresh3"), GraphExport.export(g, "shape"));
         }
     }
 

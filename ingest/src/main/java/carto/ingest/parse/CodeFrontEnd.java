@@ -167,7 +167,10 @@ public final class CodeFrontEnd {
         List<RawReference> refs = references(tree, matches);
         Set<String> identifiers = new java.util.TreeSet<>();
         for (Map<String, SyntaxNode> m : matches.get(IDENTIFIERS)) identifiers.add(tree.text(m.get("name")));
-        return new ParsedCode(out, refs, identifiers, root.hasError(), root.hasError() ? null : shapeHash(out, tree, matches.get(BODIES)));
+        // JavaParser may fail on a Java file with a syntax error, and the files using it then resolve differently:
+        // such a file has no shape. Name resolution depends on the definitions alone, errors or not.
+        String shape = root.hasError() && language == Language.JAVA ? null : shapeHash(out, tree, matches.get(BODIES));
+        return new ParsedCode(out, refs, identifiers, root.hasError(), shape);
     }
 
     /**
