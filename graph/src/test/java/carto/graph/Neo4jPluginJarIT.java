@@ -43,7 +43,7 @@ class Neo4jPluginJarIT {
             Set<String> names = new TreeSet<>();
             db.executeTransactionally("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'carto.' RETURN name", java.util.Map.of(),
                     r -> { r.forEachRemaining(row -> names.add((String) row.get("name"))); return null; });
-            assertEquals(Set.of("carto.definitions", "carto.deleteFiles", "carto.fileHashes", "carto.filesReferencing",
+            assertEquals(Set.of("carto.definitions", "carto.deleteFiles", "carto.edgesInto", "carto.fileHashes", "carto.fileShapes", "carto.filesReferencing",
                     "carto.replaceEdges", "carto.upsertRepository", "carto.writeFiles"), names);
 
             var port = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class).getLocalAddress(ConnectorType.BOLT);

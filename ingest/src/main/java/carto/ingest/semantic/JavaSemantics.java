@@ -95,10 +95,15 @@ public final class JavaSemantics {
         }
         // the symbol solver is slow: only ask it about names the repository defines
         // nor about calls on a variable of a type declared outside the repository (the solver often fails on those anyway)
-        cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString()) && !receivers.outsideRepository(c)).forEach(call -> attempt(() -> {
-            ResolvedMethodDeclaration m = call.resolve();
-            link(out, SemanticEdge.Type.CALLS, relativePath, call, m);
-        }));
+        cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString()) && !receivers.outsideRepository(c)).forEach(call -> {
+            try {
+                link(out, SemanticEdge.Type.CALLS, relativePath, call, call.resolve());
+            } catch (RuntimeException | StackOverflowError e) {
+                unresolved++;
+                // typically an argument of a library type the solver has no sources for: fall back to name and arity
+                attempt(() -> byArity(call).ifPresent(m -> link(out, SemanticEdge.Type.CALLS, relativePath, call, m, SemanticEdge.Resolution.HEURISTIC)));
+            }
+        });
         cu.findAll(ObjectCreationExpr.class).stream().filter(n -> repoNames.contains(n.getType().getNameAsString())).forEach(nw -> attempt(() -> {
             var ctor = nw.resolve();
             if (!link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor)) {
@@ -127,6 +132,52 @@ public final class JavaSemantics {
         });
         cu.findAll(MethodDeclaration.class).forEach(md -> attempt(() -> overrides(out, relativePath, md)));
         return Optional.of(out);
+    }
+
+    /**
+     * The method a call means when the solver cannot pick the overload (it needs every argument's
+     * type, and one comes from a library it has no sources for): the one method of that name taking
+     * that many arguments in the receiver's type (exact, from the solver) and its repository
+     * supertypes, or for an unqualified call in the innermost enclosing class that has one. Empty
+     * when there is none, or more than one.
+     */
+    private Optional<ResolvedMethodDeclaration> byArity(MethodCallExpr call) {
+        List<ResolvedReferenceTypeDeclaration> owners = new ArrayList<>();
+        if (call.getScope().isPresent()) {
+            ResolvedType t = call.getScope().get().calculateResolvedType();
+            if (!t.isReferenceType()) return Optional.empty();
+            t.asReferenceType().getTypeDeclaration().ifPresent(owners::add);
+        } else {
+            for (Node n = call.getParentNode().orElse(null); n != null; n = n.getParentNode().orElse(null)) {
+                if (n instanceof TypeDeclaration<?> td) owners.add(td.resolve());
+            }
+        }
+        String name = call.getNameAsString();
+        int args = call.getArguments().size();
+        for (ResolvedReferenceTypeDeclaration owner : owners) {
+            Map<String, ResolvedMethodDeclaration> found = new java.util.LinkedHashMap<>();
+            collectByArity(owner, name, args, found, new java.util.HashSet<>());
+            if (!found.isEmpty()) return found.size() == 1 ? Optional.of(found.values().iterator().next()) : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** Methods of {@code type} and its repository supertypes, most derived first, keyed by their written parameter types (an override hides what it overrides). */
+    private void collectByArity(ResolvedReferenceTypeDeclaration type, String name, int args, Map<String, ResolvedMethodDeclaration> found, Set<String> seen) {
+        if (!seen.add(type.getQualifiedName()) || fileOf(type).isEmpty()) return;
+        for (ResolvedMethodDeclaration m : type.getDeclaredMethods()) {
+            if (!m.getName().equals(name)) continue;
+            Optional<Node> ast = toAst(m);
+            if (ast.isEmpty() || !(ast.get() instanceof MethodDeclaration md)) continue;
+            int params = md.getParameters().size();
+            boolean varargs = params > 0 && md.getParameter(params - 1).isVarArgs();
+            if (params != args && !(varargs && args >= params - 1)) continue;
+            String key = md.getParameters().stream().map(p -> p.getType().asString() + (p.isVarArgs() ? "..." : "")).collect(java.util.stream.Collectors.joining(","));
+            found.putIfAbsent(key, m);
+        }
+        for (ResolvedReferenceType ancestor : type.getAncestors(true)) {
+            ancestor.getTypeDeclaration().ifPresent(d -> collectByArity(d, name, args, found, seen));
+        }
     }
 
     private void fieldRef(List<SemanticEdge> out, String path, Node at, ResolvedValueDeclaration v) {
@@ -166,11 +217,15 @@ public final class JavaSemantics {
 
     /** Edge from the definition enclosing {@code at} to the graph definition of {@code target}. */
     private boolean link(List<SemanticEdge> out, SemanticEdge.Type type, String path, Node at, ResolvedDeclaration target) {
+        return link(out, type, path, at, target, SemanticEdge.Resolution.EXACT);
+    }
+
+    private boolean link(List<SemanticEdge> out, SemanticEdge.Type type, String path, Node at, ResolvedDeclaration target, SemanticEdge.Resolution resolution) {
         Optional<CodeGraph.Definition> to = definitionOf(target);
         if (to.isEmpty()) return false;
         Optional<CodeGraph.Definition> from = enclosingDefinition(path, at);
         if (from.isEmpty() || from.get().equals(to.get())) return to.isPresent();
-        out.add(new SemanticEdge(type, path, from.get().startByte(), to.get().path(), to.get().startByte(), line(at), SemanticEdge.Resolution.EXACT));
+        out.add(new SemanticEdge(type, path, from.get().startByte(), to.get().path(), to.get().startByte(), line(at), resolution));
         resolved++;
         return true;
     }

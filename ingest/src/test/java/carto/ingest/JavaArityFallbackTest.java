@@ -1,0 +1,90 @@
+package carto.ingest;
+
+import carto.graph.TestGraph;
+import carto.graph.neo4j.Neo4jCodeGraph;
+import carto.graph.search.CodeIndex;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A call whose argument has a type from a library the symbol solver has no sources for cannot be
+ * resolved exactly; it is linked by name and arity in the receiver's type when that is unambiguous,
+ * and marked heuristic.
+ */
+class JavaArityFallbackTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aCallWithALibraryTypedArgumentIsLinkedByArityWhenUnambiguous() throws Exception {
+        Path repo = tmp.resolve("repo");
+        Path pkg = Files.createDirectories(repo.resolve("src/main/java/p"));
+        Files.writeString(pkg.resolve("Base.java"), """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Base {
+                    public void flush(Gen g) {
+                    }
+                }
+                """);
+        Files.writeString(pkg.resolve("Writer.java"), """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Writer extends Base {
+                    public void write(Gen g) {
+                    }
+
+                    public void pair(Gen g, int n) {
+                    }
+
+                    public void pair(Gen g, String s) {
+                    }
+
+                    public void plain() {
+                    }
+                }
+                """);
+        Files.writeString(pkg.resolve("User.java"), """
+                package p;
+
+                import com.lib.Gen;
+
+                public class User {
+                    void use(Writer w, Gen g) {
+                        w.write(g);
+                        w.pair(g, 1);
+                        w.flush(g);
+                        w.plain();
+                        helper(g);
+                    }
+
+                    void helper(Gen g) {
+                    }
+                }
+                """);
+        Neo4jCodeGraph g = TestGraph.graph();
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
+            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("arity"), IngestListener.NONE);
+        }
+        List<String> calls = g.read("calls", tx -> tx.run("""
+                MATCH (a:AstNode {repoId: $r})-[c:CALLS]->(b:AstNode {repoId: $r})
+                RETURN a.name + ' -> ' + b.qualifiedName + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
+                Map.of("r", "arity")).list(rec -> rec.get("e").asString()));
+        assertEquals(List.of(
+                "use -> p.Base.flush heuristic line 9",
+                "use -> p.User.helper heuristic line 11",
+                "use -> p.Writer.plain exact line 10",
+                "use -> p.Writer.write heuristic line 7"), calls, "pair(g, 1) has two candidates of two parameters: no edge");
+    }
+}
