@@ -38,8 +38,11 @@ public interface CodeGraph extends AutoCloseable {
     /** Files that use any of {@code names}, or import any of {@code importedPaths}: what a change can affect. */
     List<String> filesReferencing(String repoId, Collection<String> names, Collection<String> importedPaths);
 
-    /** relativePath to shapeHash of these files, for those that have one. */
-    Map<String, String> fileShapes(String repoId, Collection<String> paths);
+    /** The stored shapes of these files, for those that have one. */
+    Map<String, StoredShape> fileShapes(String repoId, Collection<String> paths);
+
+    /** A file's shape hash and its parts (see {@link FileGraph.FileNode}). */
+    record StoredShape(String hash, List<String> parts) {}
 
     /**
      * The semantic edges that end in these files (at their definitions, or at the file for

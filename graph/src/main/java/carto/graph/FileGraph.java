@@ -18,12 +18,16 @@ public record FileGraph(FileNode file, List<AstNodeRecord> ast, List<TextChunk> 
      * names the file uses, so an incremental ingest can find the files a change affects;
      * {@code shapeHash} hashes what other files' resolution depends on (its definitions, and for Java
      * its declarations without bodies and comments), so an edit that keeps it needs no dependent
-     * re-resolved. Null when the file has none (not code, or a Java file with a syntax error).
+     * re-resolved; {@code shapeParts} the same per definition (after one for the rest of the file), so
+     * an edit to some definitions needs only the files using their names re-resolved. Null when the
+     * file has none (not code, or a Java file with a syntax error).
      */
     public record FileNode(String relativePath, String basename, String language, String contentHash, long size, int lines,
-                           String encoding, boolean parseError, String skipReason, List<String> refNames, String shapeHash) {
+                           String encoding, boolean parseError, String skipReason, List<String> refNames, String shapeHash,
+                           List<String> shapeParts) {
         public FileNode {
             refNames = refNames == null ? List.of() : List.copyOf(refNames);
+            shapeParts = shapeParts == null ? List.of() : List.copyOf(shapeParts);
         }
     }
 

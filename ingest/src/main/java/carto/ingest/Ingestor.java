@@ -192,27 +192,28 @@ public final class Ingestor {
             Set<String> dependents = new LinkedHashSet<>();
             List<SemanticEdge> restored = new ArrayList<>();
             if (!fresh) {
-                // a file edited in place whose shape stayed (an edit inside bodies or comments) changes no other
-                // file's resolution: instead of resolving its dependents again, the edges they have into it are read
-                // before it is rewritten and put back at its new definitions (jackson-databind, one method body:
-                // 8 files resolved -> 1)
-                Map<String, Map<Integer, Integer>> sameShape = sameShape(repoId, parsed, old, previous);
+                // an edit inside bodies or comments changes no other file's resolution, and one to some declarations
+                // only that of the files naming them: those are resolved again; the other files' edges into the
+                // edited file are read before it is rewritten and put back at its definitions' new positions
+                // (jackson-databind, one method body: 8 files resolved -> 1)
+                Map<String, ShapeChange> shaped = shapeChanges(repoId, parsed, old, previous);
                 Set<String> reshaped = new LinkedHashSet<>(touched);
-                reshaped.removeAll(sameShape.keySet());
+                reshaped.removeAll(shaped.keySet());
                 Set<String> affectedNames = new HashSet<>();
                 for (CodeGraph.Definition d : previous) if (reshaped.contains(d.path()) && d.name() != null) affectedNames.add(d.name());
                 for (Parsed p : parsed) {
-                    if (sameShape.containsKey(p.source().path())) continue;
+                    if (shaped.containsKey(p.source().path())) continue;
                     for (FileGraph.AstNodeRecord a : p.graph().ast()) if (a.name() != null && a.kind() != null) affectedNames.add(a.name());
                 }
+                for (ShapeChange c : shaped.values()) affectedNames.addAll(c.changedNames());
                 for (String p : deleted) affectedNames.add(stem(p));
                 for (Source s : toWrite) if (!old.containsKey(s.path())) affectedNames.add(stem(s.path()));
                 if (!affectedNames.isEmpty() || !reshaped.isEmpty()) dependents.addAll(graph.filesReferencing(repoId, affectedNames, reshaped));
-                for (SemanticEdge e : graph.semanticEdgesInto(repoId, sameShape.keySet())) {
-                    if (!current.contains(e.fromPath()) || touched.contains(e.fromPath())) continue; // deleted, or resolved again anyway
-                    Integer to = e.type() == SemanticEdge.Type.IMPORTS ? Integer.valueOf(0) : sameShape.get(e.toPath()).get(e.toStartByte());
+                for (SemanticEdge e : graph.semanticEdgesInto(repoId, shaped.keySet())) {
+                    if (!current.contains(e.fromPath()) || touched.contains(e.fromPath()) || dependents.contains(e.fromPath())) continue;
+                    Integer to = e.type() == SemanticEdge.Type.IMPORTS ? Integer.valueOf(0) : shaped.get(e.toPath()).moved().get(e.toStartByte());
                     if (to == null) {
-                        dependents.add(e.fromPath()); // not expected: resolve that file again rather than lose the edge
+                        dependents.add(e.fromPath()); // into a changed definition from a file not naming it: resolve that file again
                         continue;
                     }
                     restored.add(new SemanticEdge(e.type(), e.fromPath(), e.fromStartByte(), e.toPath(), to, e.line(), e.resolution()));
@@ -487,7 +488,7 @@ public final class Ingestor {
         String base = s.path().substring(s.path().lastIndexOf('/') + 1);
         List<CodeIndex.Doc> docs = new ArrayList<>();
         if (s.skipReason() != null) {
-            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, s.hash(), s.size(), 0, null, false, s.skipReason(), List.of(), null);
+            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, s.hash(), s.size(), 0, null, false, s.skipReason(), List.of(), null, null);
             return new Parsed(s, new FileGraph(node, List.of(), List.of()), List.of(), docs);
         }
         Language lang = s.language();
@@ -498,7 +499,7 @@ public final class Ingestor {
             }
             if (lang == null) codeChunks(s, s.text().split("\n", -1), null, docs);
             FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang == null ? null : lang.id, s.hash(), s.size(), s.lines(),
-                    s.encoding(), false, null, List.of(), null);
+                    s.encoding(), false, null, List.of(), null, null);
             return new Parsed(s, new FileGraph(node, List.of(), chunks), List.of(), docs);
         }
         TreeSitterParser parser = parsers.get(lang);
@@ -528,7 +529,8 @@ public final class Ingestor {
         }
         codeChunks(s, lines, lang.id, docs);
         FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang.id, s.hash(), s.size(), s.lines(), s.encoding(),
-                code.parseError(), null, new ArrayList<>(refNames), code.shapeHash());
+                code.parseError(), null, new ArrayList<>(refNames), code.shape() == null ? null : code.shape().hash(),
+                code.shape() == null ? null : code.shape().parts());
         return new Parsed(s, new FileGraph(node, code.nodes(), List.of()), code.references(), docs);
     }
 
@@ -670,40 +672,79 @@ public final class Ingestor {
         return edges;
     }
 
+    /** Java definitions an edit may change while only the files naming them resolve differently. */
+    private static final Set<String> JAVA_MEMBER_KINDS = Set.of("method", "constructor");
+
     /**
-     * The files edited in place whose stored shape hash equals the new one, each with its definitions'
-     * old start bytes mapped to the new ones: the same definitions in the same order, moved at most.
+     * How an edit in place changed a file's shape: its unchanged definitions' old start bytes mapped
+     * to the new ones, and the names of the definitions added, removed or changed.
      */
-    private Map<String, Map<Integer, Integer>> sameShape(String repoId, List<Parsed> parsed, Map<String, String> old, List<CodeGraph.Definition> previous) {
+    private record ShapeChange(Map<Integer, Integer> moved, Set<String> changedNames) {}
+
+    /**
+     * The files edited in place whose change other files see only through the names of the
+     * definitions it touched: the rest of the file (imports, package) is as it was and, for Java, only
+     * methods and constructors changed, or types were added or removed (a changed class header, field
+     * or enum constant can change how names the file does not define resolve). Files not listed count
+     * as changed as a whole.
+     */
+    private Map<String, ShapeChange> shapeChanges(String repoId, List<Parsed> parsed, Map<String, String> old, List<CodeGraph.Definition> previous) {
         Map<String, Parsed> candidates = new HashMap<>();
         for (Parsed p : parsed) {
             if (old.containsKey(p.source().path()) && p.graph().file().shapeHash() != null) candidates.put(p.source().path(), p);
         }
         if (candidates.isEmpty()) return Map.of();
-        Map<String, String> stored = graph.fileShapes(repoId, candidates.keySet());
-        candidates.keySet().removeIf(path -> !candidates.get(path).graph().file().shapeHash().equals(stored.get(path)));
+        Map<String, CodeGraph.StoredShape> stored = graph.fileShapes(repoId, candidates.keySet());
         Map<String, List<CodeGraph.Definition>> before = new HashMap<>();
         for (CodeGraph.Definition d : previous) if (candidates.containsKey(d.path())) before.computeIfAbsent(d.path(), k -> new ArrayList<>()).add(d);
-        Map<String, Map<Integer, Integer>> out = new HashMap<>();
+        Map<String, ShapeChange> out = new HashMap<>();
         candidates.forEach((path, p) -> {
-            List<CodeGraph.Definition> was = new ArrayList<>(before.getOrDefault(path, List.of()));
-            // the parse lists nodes by start, the outer one first
-            was.sort(java.util.Comparator.comparingInt(CodeGraph.Definition::startByte).thenComparing(java.util.Comparator.comparingInt(CodeGraph.Definition::endByte).reversed()));
-            List<FileGraph.AstNodeRecord> now = p.graph().ast().stream().filter(FileGraph.AstNodeRecord::isDefinition).toList();
-            if (was.size() != now.size()) return;
+            CodeGraph.StoredShape was = stored.get(path);
+            if (was == null) return;
+            List<CodeGraph.Definition> oldDefs = new ArrayList<>(before.getOrDefault(path, List.of()));
+            // the parse lists nodes by start, the outer one first; shape parts follow that order
+            oldDefs.sort(java.util.Comparator.comparingInt(CodeGraph.Definition::startByte)
+                    .thenComparing(java.util.Comparator.comparingInt(CodeGraph.Definition::endByte).reversed()));
+            List<FileGraph.AstNodeRecord> newDefs = p.graph().ast().stream().filter(FileGraph.AstNodeRecord::isDefinition).toList();
+            List<String> oldParts = was.parts(), newParts = p.graph().file().shapeParts();
+            if (oldParts.size() != oldDefs.size() + 1 || newParts.size() != newDefs.size() + 1 || !oldParts.get(0).equals(newParts.get(0))) return;
+            // definitions of the same kind and qualified name, in order, before and after
+            Map<String, List<Integer>> oldByKey = new LinkedHashMap<>(), newByKey = new LinkedHashMap<>();
+            for (int i = 0; i < oldDefs.size(); i++) oldByKey.computeIfAbsent(key(oldDefs.get(i).kind(), oldDefs.get(i).name(), oldDefs.get(i).qualifiedName()), k -> new ArrayList<>()).add(i);
+            for (int i = 0; i < newDefs.size(); i++) newByKey.computeIfAbsent(key(newDefs.get(i).kind(), newDefs.get(i).name(), newDefs.get(i).qualifiedName()), k -> new ArrayList<>()).add(i);
+            boolean java = p.source().language() == Language.JAVA;
             Map<Integer, Integer> moved = new HashMap<>();
-            for (int i = 0; i < was.size(); i++) {
-                CodeGraph.Definition d = was.get(i);
-                FileGraph.AstNodeRecord a = now.get(i);
-                if (!java.util.Objects.equals(d.kind(), a.kind()) || !java.util.Objects.equals(d.name(), a.name())
-                        || !java.util.Objects.equals(d.qualifiedName(), a.qualifiedName())) return;
-                // definitions sharing a start (a struct and the variable it declares) move together
-                Integer other = moved.put(d.startByte(), a.startByte());
-                if (other != null && other != a.startByte()) return;
+            Set<String> changed = new HashSet<>();
+            Set<String> keys = new LinkedHashSet<>(oldByKey.keySet());
+            keys.addAll(newByKey.keySet());
+            for (String k : keys) {
+                List<Integer> o = oldByKey.getOrDefault(k, List.of()), n = newByKey.getOrDefault(k, List.of());
+                boolean same = o.size() == n.size();
+                for (int i = 0; same && i < o.size(); i++) same = oldParts.get(o.get(i) + 1).equals(newParts.get(n.get(i) + 1));
+                if (same) {
+                    for (int i = 0; i < o.size(); i++) {
+                        int from = oldDefs.get(o.get(i)).startByte(), to = newDefs.get(n.get(i)).startByte();
+                        // definitions sharing a start (a C struct and the variable it declares) move together
+                        Integer other = moved.put(from, to);
+                        if (other != null && other != to) return;
+                    }
+                    continue;
+                }
+                String kind = k.substring(0, k.indexOf('\0'));
+                // a type that changed (its header, an enum constant) can change how inherited names resolve; one
+                // added or removed only what its own names mean. A field declaration may name several variables.
+                boolean addedOrRemoved = o.isEmpty() || n.isEmpty();
+                if (java && !JAVA_MEMBER_KINDS.contains(kind) && (kind.equals("field") || !addedOrRemoved)) return;
+                for (int i : o) if (oldDefs.get(i).name() != null) changed.add(oldDefs.get(i).name());
+                for (int i : n) if (newDefs.get(i).name() != null) changed.add(newDefs.get(i).name());
             }
-            out.put(path, moved);
+            out.put(path, new ShapeChange(moved, changed));
         });
         return out;
+    }
+
+    private static String key(String kind, String name, String qualifiedName) {
+        return kind + "\0" + name + "\0" + qualifiedName;
     }
 
     private static <T> T await(Future<T> f) {

@@ -144,9 +144,22 @@ class IncrementalIngestTest {
             Files.writeString(geometry, Files.readString(geometry).replace("square(double x)", "square(double x, double unused)"));
             IngestSummary signature = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("shape"), IngestListener.NONE);
             assertEquals(1, signature.changed());
-            assertTrue(signature.resolvedFiles() > 1, "the files using Geometry are resolved again, not " + signature.resolvedFiles());
+            assertEquals(2, signature.resolvedFiles(), "Geometry.java and Circle.java, the one file naming square");
             assertEquals(List.of(), callsTo(g, "shape", "square"));
             assertEquals(fresh(ingestor, g, repo, "shape-fresh2"), GraphExport.export(g, "shape"));
+
+            // a new method nobody calls yet, and a new class: no other file names them
+            Files.writeString(geometry, Files.readString(geometry).replace("    public static final double PI",
+                    "    public static double half(double x) {\n        return x / 2;\n    }\n\n    public static final double PI") + "\nclass Spare {\n}\n");
+            IngestSummary added = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("shape"), IngestListener.NONE);
+            assertEquals(1, added.resolvedFiles());
+            assertEquals(fresh(ingestor, g, repo, "shape-fresh4"), GraphExport.export(g, "shape"));
+
+            // a field's type changes: every file using Geometry is resolved again
+            Files.writeString(geometry, Files.readString(geometry).replace("public static final double PI", "public static final Double PI"));
+            IngestSummary field = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("shape"), IngestListener.NONE);
+            assertTrue(field.resolvedFiles() > 1, "a changed field resolves the files using Geometry again, not " + field.resolvedFiles());
+            assertEquals(fresh(ingestor, g, repo, "shape-fresh5"), GraphExport.export(g, "shape"));
 
             // the graph changes behind the ingest's back: the definitions it kept no longer match the graph's files,
             // so they are read again, and the file the graph lost is written as a new one

@@ -272,20 +272,25 @@ public class CartoProcedures {
     public static class FileShape {
         public String path;
         public String shape;
+        public List<String> parts;
 
-        public FileShape(String path, String shape) {
+        public FileShape(String path, String shape, List<String> parts) {
             this.path = path;
             this.shape = shape;
+            this.parts = parts;
         }
     }
 
     @Procedure(name = "carto.fileShapes", mode = Mode.READ)
-    @Description("relativePath and shapeHash of the given files of a repository that have one.")
+    @Description("relativePath, shapeHash and shapeParts of the given files of a repository that have a shape.")
     public Stream<FileShape> fileShapes(@Name("repoId") String repoId, @Name("paths") List<String> paths) {
         List<FileShape> out = new ArrayList<>();
         for (String p : paths) {
             Node f = fileNode(repoId, p);
-            if (f != null && f.getProperty("shapeHash", null) instanceof String shape) out.add(new FileShape(p, shape));
+            if (f != null && f.getProperty("shapeHash", null) instanceof String shape) {
+                List<String> parts = f.getProperty("shapeParts", null) instanceof String[] a ? List.of(a) : List.of();
+                out.add(new FileShape(p, shape, parts));
+            }
         }
         return out.stream();
     }

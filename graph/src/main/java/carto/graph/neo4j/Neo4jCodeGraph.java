@@ -220,13 +220,15 @@ public final class Neo4jCodeGraph implements CodeGraph {
     }
 
     @Override
-    public Map<String, String> fileShapes(String repoId, Collection<String> paths) {
+    public Map<String, StoredShape> fileShapes(String repoId, Collection<String> paths) {
         if (paths.isEmpty()) return Map.of();
         return read("reading file shapes", tx -> {
-            Map<String, String> m = new HashMap<>();
-            tx.run(bulk ? "CALL carto.fileShapes($repo, $paths) YIELD path AS p, shape AS s RETURN p, s"
-                            : "UNWIND $paths AS p MATCH (f:File {repoId: $repo, relativePath: p}) WHERE f.shapeHash IS NOT NULL RETURN p, f.shapeHash AS s",
-                    Map.of("repo", repoId, "paths", List.copyOf(paths))).forEachRemaining(r -> m.put(r.get("p").asString(), r.get("s").asString()));
+            Map<String, StoredShape> m = new HashMap<>();
+            tx.run(bulk ? "CALL carto.fileShapes($repo, $paths) YIELD path AS p, shape AS s, parts RETURN p, s, parts"
+                            : "UNWIND $paths AS p MATCH (f:File {repoId: $repo, relativePath: p}) WHERE f.shapeHash IS NOT NULL "
+                            + "RETURN p, f.shapeHash AS s, coalesce(f.shapeParts, []) AS parts",
+                    Map.of("repo", repoId, "paths", List.copyOf(paths))).forEachRemaining(r -> m.put(r.get("p").asString(),
+                    new StoredShape(r.get("s").asString(), r.get("parts").asList(v -> v.asString()))));
             return m;
         });
     }
@@ -423,6 +425,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
         if (f.skipReason() != null) props.put("skipReason", f.skipReason());
         if (!f.refNames().isEmpty()) props.put("refNames", f.refNames());
         if (f.shapeHash() != null) props.put("shapeHash", f.shapeHash());
+        if (!f.shapeParts().isEmpty()) props.put("shapeParts", f.shapeParts());
         List<Integer> parents = new ArrayList<>(fg.ast().size());
         for (FileGraph.AstNodeRecord a : fg.ast()) parents.add(a.parent());
         List<Map<String, Object>> text = new ArrayList<>(fg.text().size());

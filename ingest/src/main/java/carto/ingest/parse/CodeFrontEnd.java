@@ -169,63 +169,13 @@ public final class CodeFrontEnd {
         for (Map<String, SyntaxNode> m : matches.get(IDENTIFIERS)) identifiers.add(tree.text(m.get("name")));
         // JavaParser may fail on a Java file with a syntax error, and the files using it then resolve differently:
         // such a file has no shape. Name resolution depends on the definitions alone, errors or not.
-        String shape = root.hasError() && language == Language.JAVA ? null : shapeHash(out, tree, matches.get(BODIES));
+        FileShape shape = null;
+        if (!root.hasError() || language != Language.JAVA) {
+            List<int[]> skips = new ArrayList<>();
+            for (Map<String, SyntaxNode> m : matches.get(BODIES)) skips.add(new int[]{m.get("skip").startByte(), m.get("skip").endByte()});
+            shape = FileShape.of(out, tree.source(), skips, language == Language.JAVA);
+        }
         return new ParsedCode(out, refs, identifiers, root.hasError(), shape);
-    }
-
-    /**
-     * The file's shape: its definitions in order (kind, name, qualified name; no positions) and, for
-     * Java, whose symbol solver reads the declarations themselves, the text without bodies and
-     * comments, white space collapsed. Name resolution in other files depends on nothing else here.
-     */
-    private static String shapeHash(List<FileGraph.AstNodeRecord> nodes, SyntaxTree tree, List<Map<String, SyntaxNode>> bodies) {
-        java.security.MessageDigest md;
-        try {
-            md = java.security.MessageDigest.getInstance("SHA-1");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        StringBuilder defs = new StringBuilder();
-        for (FileGraph.AstNodeRecord a : nodes) {
-            if (a.kind() != null) defs.append(a.kind()).append('\0').append(a.name()).append('\0').append(a.qualifiedName()).append('\n');
-        }
-        md.update(defs.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        if (!bodies.isEmpty()) {
-            md.update((byte) 0);
-            byte[] src = tree.source();
-            java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream(src.length);
-            int at = 0;
-            boolean space = false;
-            List<SyntaxNode> skips = new ArrayList<>(bodies.size());
-            for (Map<String, SyntaxNode> m : bodies) skips.add(m.get("skip"));
-            skips.sort(Comparator.comparingInt(SyntaxNode::startByte));
-            // a comment inside a body starts after the body does and is skipped with it
-            for (SyntaxNode skip : skips) {
-                if (skip.startByte() < at) continue;
-                space = copyCollapsed(src, at, skip.startByte(), kept, space);
-                if (!space) kept.write(' ');
-                space = true;
-                at = skip.endByte();
-            }
-            copyCollapsed(src, at, src.length, kept, space);
-            md.update(kept.toByteArray());
-        }
-        return java.util.HexFormat.of().formatHex(md.digest());
-    }
-
-    /** Copies bytes, each run of white space as one blank; returns whether the last byte written was one. */
-    private static boolean copyCollapsed(byte[] src, int from, int to, java.io.ByteArrayOutputStream out, boolean space) {
-        for (int i = from; i < to; i++) {
-            byte b = src[i];
-            if (b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f') {
-                if (!space) out.write(' ');
-                space = true;
-            } else {
-                out.write(b);
-                space = false;
-            }
-        }
-        return space;
     }
 
     private static boolean enclosingContainer(int parent, String[] kinds, int[] stack, int sp) {

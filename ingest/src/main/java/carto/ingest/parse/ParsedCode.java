@@ -7,9 +7,8 @@ import java.util.Set;
 
 /**
  * The AST nodes of a code file (pre-order, parent indices) and the names it uses; {@code identifiers}
- * are every identifier of a Java file (empty for other languages). {@code shapeHash} hashes what
- * resolving other files against this one depends on (see {@link CodeFrontEnd}); null for a Java file
- * with a syntax error.
+ * are every identifier of a Java file (empty for other languages). {@code shape} is what resolving
+ * other files against this one depends on; null for a Java file with a syntax error.
  */
 public record ParsedCode(List<FileGraph.AstNodeRecord> nodes, List<RawReference> references, Set<String> identifiers, boolean parseError,
-                         String shapeHash) {}
+                         FileShape shape) {}
