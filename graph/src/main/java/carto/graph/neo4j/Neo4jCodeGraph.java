@@ -53,12 +53,21 @@ public final class Neo4jCodeGraph implements CodeGraph {
         this.driver = driver;
         this.uri = uri;
         this.database = database;
-        this.bulk = !Boolean.getBoolean("carto.graph.cypherOnly") && hasProcedure("carto.writeFiles");
+        this.bulk = !Boolean.getBoolean("carto.graph.cypherOnly") && hasProcedures(BULK_PROCEDURES);
     }
 
-    private boolean hasProcedure(String name) {
+    /**
+     * The procedures of {@link CartoProcedures} this class calls. A server whose plugin jar lacks any
+     * of them (one from an older Carto) gets plain Cypher for everything rather than a failing call.
+     */
+    static final Set<String> BULK_PROCEDURES = Set.of("carto.writeFiles", "carto.replaceEdges", "carto.deleteFiles", "carto.upsertRepository",
+            "carto.fileHashes", "carto.fileShapes", "carto.definitions", "carto.filesReferencing", "carto.edgesInto");
+
+    private boolean hasProcedures(Set<String> names) {
         try (Session s = session()) {
-            return s.run("SHOW PROCEDURES YIELD name WHERE name = $name RETURN count(*) AS c", Map.of("name", name)).single().get("c").asLong() > 0;
+            List<String> present = s.run("SHOW PROCEDURES YIELD name WHERE name IN $names RETURN collect(name) AS n", Map.of("names", List.copyOf(names)))
+                    .single().get("n").asList(v -> v.asString());
+            return present.containsAll(names);
         } catch (RuntimeException e) {
             return false;
         }
