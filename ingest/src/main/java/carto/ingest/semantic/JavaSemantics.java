@@ -139,7 +139,7 @@ public final class JavaSemantics {
      * type, and one comes from a library it has no sources for): the one method of that name taking
      * that many arguments in the receiver's type (exact, from the solver) and its repository
      * supertypes, or for an unqualified call in the innermost enclosing class that has one. Empty
-     * when there is none, or more than one.
+     * when there is none, or more than one, or an anonymous class body lies in between.
      */
     private Optional<ResolvedMethodDeclaration> byArity(MethodCallExpr call) {
         List<ResolvedReferenceTypeDeclaration> owners = new ArrayList<>();
@@ -148,13 +148,19 @@ public final class JavaSemantics {
             if (!t.isReferenceType()) return Optional.empty();
             t.asReferenceType().getTypeDeclaration().ifPresent(owners::add);
         } else {
-            for (Node n = call.getParentNode().orElse(null); n != null; n = n.getParentNode().orElse(null)) {
+            Node child = call;
+            for (Node n = call.getParentNode().orElse(null); n != null; child = n, n = n.getParentNode().orElse(null)) {
                 if (n instanceof TypeDeclaration<?> td) owners.add(td.resolve());
+                // inside an anonymous class body the members it inherits come first, and it has no declaration to ask
+                Node from = child;
+                if (n instanceof ObjectCreationExpr o && o.getAnonymousClassBody().filter(b -> b.stream().anyMatch(m -> m == from)).isPresent()) owners.add(null);
+                if (n instanceof com.github.javaparser.ast.body.EnumConstantDeclaration e && e.getClassBody().stream().anyMatch(m -> m == from)) owners.add(null);
             }
         }
         String name = call.getNameAsString();
         int args = call.getArguments().size();
         for (ResolvedReferenceTypeDeclaration owner : owners) {
+            if (owner == null) return Optional.empty();
             Map<String, ResolvedMethodDeclaration> found = new java.util.LinkedHashMap<>();
             collectByArity(owner, name, args, found, new java.util.HashSet<>());
             if (!found.isEmpty()) return found.size() == 1 ? Optional.of(found.values().iterator().next()) : Optional.empty();
