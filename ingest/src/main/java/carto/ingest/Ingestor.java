@@ -563,8 +563,6 @@ public final class Ingestor {
 
     // ---- semantic resolution ----
 
-    private static final Set<String> JAVA_TYPE_KINDS = Set.of("class", "interface", "enum", "record");
-
     /** Java files to resolve per solver beyond the first: an extra solver pays for parsing what it needs again. */
     private static final int JAVA_FILES_PER_EXTRA_SOLVER = 64;
 
@@ -593,7 +591,7 @@ public final class Ingestor {
         Set<String> javaRoots = javaPackages.isEmpty() ? Set.of() : JavaSemantics.sourceRoots(javaPackages);
         Set<String> javaTypes = new HashSet<>();
         for (CodeGraph.Definition d : defs) {
-            if (d.qualifiedName() != null && JAVA_TYPE_KINDS.contains(d.kind()) && "java".equals(languages.get(d.path()))) javaTypes.add(d.qualifiedName());
+            if (d.qualifiedName() != null && JavaSemantics.TYPE_KINDS.contains(d.kind()) && "java".equals(languages.get(d.path()))) javaTypes.add(d.qualifiedName());
         }
         List<String> javaFiles = resolveSet.stream().filter(p -> sourceByPath.get(p) != null && sourceByPath.get(p).language() == Language.JAVA).toList();
         List<String> otherFiles = resolveSet.stream().filter(p -> !javaFiles.contains(p)).toList();

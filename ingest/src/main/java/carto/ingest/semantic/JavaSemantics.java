@@ -47,7 +47,8 @@ public final class JavaSemantics {
     private final Map<String, List<CodeGraph.Definition>> defsByFile = new HashMap<>();
     /** Simple names defined anywhere in the repository's Java files: a name outside this set cannot resolve into the repository. */
     private final Set<String> repoNames = new java.util.HashSet<>();
-    private static final Set<String> TYPE_KINDS = Set.of("class", "interface", "enum", "record");
+    /** The definition kinds of Java types (annotation types are interfaces). */
+    public static final Set<String> TYPE_KINDS = Set.of("class", "interface", "enum", "record");
     private final Set<String> repoTypeNames = new java.util.HashSet<>();
     private final LibraryReceivers receivers;
     private int resolved;
