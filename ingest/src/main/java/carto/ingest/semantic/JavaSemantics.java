@@ -102,7 +102,11 @@ public final class JavaSemantics {
             } catch (RuntimeException | StackOverflowError e) {
                 unresolved++;
                 // typically an argument of a library type the solver has no sources for: fall back to name and arity
-                attempt(() -> byArity(call).ifPresent(m -> link(out, SemanticEdge.Type.CALLS, relativePath, call, m, SemanticEdge.Resolution.HEURISTIC)));
+                try {
+                    byArity(call).ifPresent(m -> link(out, SemanticEdge.Type.CALLS, relativePath, call, m, SemanticEdge.Resolution.HEURISTIC));
+                } catch (RuntimeException | StackOverflowError again) {
+                    // the receiver's type is out of reach too: no edge
+                }
             }
         });
         cu.findAll(ObjectCreationExpr.class).stream().filter(n -> repoNames.contains(n.getType().getNameAsString())).forEach(nw -> attempt(() -> {
@@ -143,30 +147,33 @@ public final class JavaSemantics {
      * when there is none, or more than one, or an anonymous class body lies in between.
      */
     private Optional<ResolvedMethodDeclaration> byArity(MethodCallExpr call) {
-        List<ResolvedReferenceTypeDeclaration> owners = new ArrayList<>();
         if (call.getScope().isPresent()) {
             ResolvedType t = call.getScope().get().calculateResolvedType();
             if (!t.isReferenceType()) return Optional.empty();
-            t.asReferenceType().getTypeDeclaration().ifPresent(owners::add);
-        } else {
-            Node child = call;
-            for (Node n = call.getParentNode().orElse(null); n != null; child = n, n = n.getParentNode().orElse(null)) {
-                if (n instanceof TypeDeclaration<?> td) owners.add(td.resolve());
-                // inside an anonymous class body the members it inherits come first, and it has no declaration to ask
-                Node from = child;
-                if (n instanceof ObjectCreationExpr o && o.getAnonymousClassBody().filter(b -> b.stream().anyMatch(m -> m == from)).isPresent()) owners.add(null);
-                if (n instanceof com.github.javaparser.ast.body.EnumConstantDeclaration e && e.getClassBody().stream().anyMatch(m -> m == from)) owners.add(null);
+            return t.asReferenceType().getTypeDeclaration().flatMap(owner -> only(byArity(owner, call)));
+        }
+        Node child = call;
+        for (Node n = call.getParentNode().orElse(null); n != null; child = n, n = n.getParentNode().orElse(null)) {
+            Node from = child;
+            // inside an anonymous class body the members it inherits come first, and it has no declaration to ask
+            if (n instanceof ObjectCreationExpr o && o.getAnonymousClassBody().filter(b -> b.stream().anyMatch(m -> m == from)).isPresent()) return Optional.empty();
+            if (n instanceof com.github.javaparser.ast.body.EnumConstantDeclaration e && e.getClassBody().stream().anyMatch(m -> m == from)) return Optional.empty();
+            if (n instanceof TypeDeclaration<?> td) {
+                Map<String, ResolvedMethodDeclaration> found = byArity(td.resolve(), call);
+                if (!found.isEmpty()) return only(found);
             }
         }
-        String name = call.getNameAsString();
-        int args = call.getArguments().size();
-        for (ResolvedReferenceTypeDeclaration owner : owners) {
-            if (owner == null) return Optional.empty();
-            Map<String, ResolvedMethodDeclaration> found = new java.util.LinkedHashMap<>();
-            collectByArity(owner, name, args, found, new java.util.HashSet<>());
-            if (!found.isEmpty()) return found.size() == 1 ? Optional.of(found.values().iterator().next()) : Optional.empty();
-        }
         return Optional.empty();
+    }
+
+    private static Optional<ResolvedMethodDeclaration> only(Map<String, ResolvedMethodDeclaration> found) {
+        return found.size() == 1 ? Optional.of(found.values().iterator().next()) : Optional.empty();
+    }
+
+    private Map<String, ResolvedMethodDeclaration> byArity(ResolvedReferenceTypeDeclaration owner, MethodCallExpr call) {
+        Map<String, ResolvedMethodDeclaration> found = new java.util.LinkedHashMap<>();
+        collectByArity(owner, call.getNameAsString(), call.getArguments().size(), found, new java.util.HashSet<>());
+        return found;
     }
 
     /** Methods of {@code type} and its repository supertypes, most derived first, keyed by their written parameter types (an override hides what it overrides). */
