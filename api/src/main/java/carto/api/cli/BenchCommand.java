@@ -95,7 +95,7 @@ public final class BenchCommand implements Runnable {
                         Files.write(touched, append(original, "\n\n"));
                         IngestSummary again = ingestor.ingest(path, o, IngestListener.NONE);
                         r.put("incremental_repeat_seconds", round(again.time().toNanos() / 1e9));
-                        // an edit that adds a definition: every file using a name of this one is resolved again
+                        // an edit that adds a definition: the files naming it (if any) are resolved again
                         Files.write(touched, append(original, "\n" + probeDefinition(touched) + "\n"));
                         IngestSummary declared = ingestor.ingest(path, o, IngestListener.NONE);
                         r.put("incremental_declaration_seconds", round(declared.time().toNanos() / 1e9));

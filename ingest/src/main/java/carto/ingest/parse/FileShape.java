@@ -80,7 +80,9 @@ public record FileShape(String hash, List<String> parts) {
     /** The bytes of [from, to) without the ranges excluded (nested definitions) or skipped, white space collapsed. */
     private static byte[] text(byte[] src, int from, int to, List<int[]> excluded, List<int[]> skips) {
         List<int[]> cut = new ArrayList<>(excluded);
-        // the skips inside the range, found from the first one that can reach into it
+        // the skips that start inside the range, and the one just before it: that one covers the whole range when
+        // the definition lies in a body (a local or anonymous class) and no comment of the body comes in between;
+        // otherwise such a definition's text counts, which only makes the shape stricter
         int lo = 0, hi = skips.size();
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
