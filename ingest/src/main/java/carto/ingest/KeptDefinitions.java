@@ -2,10 +2,9 @@ package carto.ingest;
 
 import carto.graph.CodeGraph;
 import carto.ingest.parse.AstDepth;
+import carto.ingest.semantic.SoftLru;
 
-import java.lang.ref.SoftReference;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,44 +15,30 @@ import java.util.Map;
  * which names Python's packages), so they are used only when the content hashes the graph holds now
  * are exactly those they were taken with: an ingest that failed half-way, or another process
  * writing the same repository, shows as a different set of hashes and the graph is read instead.
- * Softly referenced, at most {@link #KEPT} repositories.
+ * Softly referenced, at most two repositories.
  */
 final class KeptDefinitions {
-    private static final int KEPT = 2;
-
     private record Key(Path root, String repoId, AstDepth depth) {}
 
     private record Kept(Map<String, String> hashes, List<CodeGraph.Definition> definitions) {}
 
-    private static final Map<Key, SoftReference<Kept>> REPOSITORIES = new LinkedHashMap<>(4, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, SoftReference<Kept>> eldest) {
-            return size() > KEPT;
-        }
-    };
+    private static final SoftLru<Key, Kept> REPOSITORIES = new SoftLru<>(2);
 
     private KeptDefinitions() {}
 
     /** The definitions kept for this repository if the graph's files have exactly these content hashes, else null. */
     static List<CodeGraph.Definition> matching(Path root, String repoId, AstDepth depth, Map<String, String> hashes) {
-        synchronized (REPOSITORIES) {
-            SoftReference<Kept> ref = REPOSITORIES.get(new Key(root, repoId, depth));
-            Kept kept = ref == null ? null : ref.get();
-            return kept != null && kept.hashes().equals(hashes) ? kept.definitions() : null;
-        }
+        Kept kept = REPOSITORIES.get(new Key(root, repoId, depth));
+        return kept != null && kept.hashes().equals(hashes) ? kept.definitions() : null;
     }
 
     /** Keeps what an ingest that completed wrote: every file's content hash and every definition. */
     static void put(Path root, String repoId, AstDepth depth, Map<String, String> hashes, List<CodeGraph.Definition> definitions) {
-        synchronized (REPOSITORIES) {
-            REPOSITORIES.put(new Key(root, repoId, depth), new SoftReference<>(new Kept(Map.copyOf(hashes), List.copyOf(definitions))));
-        }
+        REPOSITORIES.put(new Key(root, repoId, depth), new Kept(Map.copyOf(hashes), List.copyOf(definitions)));
     }
 
     /** Forgets every repository: the next re-ingest reads the definitions from the graph. */
     static void clear() {
-        synchronized (REPOSITORIES) {
-            REPOSITORIES.clear();
-        }
+        REPOSITORIES.clear();
     }
 }

@@ -1,11 +1,10 @@
 package carto.ingest;
 
 import carto.ingest.parse.RawReference;
+import carto.ingest.semantic.SoftLru;
 
-import java.lang.ref.SoftReference;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,17 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * repository, so a re-ingest resolves the files that depend on a changed one without parsing
  * them again: one changed C file of redis has eight dependents, whose parse took 1.2 s of a
  * 1.4 s re-ingest. An entry counts only for the content it was taken from (by hash). Softly
- * referenced, at most {@link #KEPT} repositories: under memory pressure the collector drops
- * them and the files are parsed again.
+ * referenced, at most two repositories: under memory pressure the collector drops them and the
+ * files are parsed again.
  */
 final class KeptReferences {
-    private static final int KEPT = 2;
-    private static final Map<Path, SoftReference<Map<String, Kept>>> REPOSITORIES = new LinkedHashMap<>(4, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, SoftReference<Map<String, Kept>>> eldest) {
-            return size() > KEPT;
-        }
-    };
+    private static final SoftLru<Path, Map<String, Kept>> REPOSITORIES = new SoftLru<>(2);
 
     /** {@code stamp}: what the references were taken from, the content hash and anything else they depend on. */
     private record Kept(String stamp, List<RawReference> references) {}
@@ -38,15 +31,7 @@ final class KeptReferences {
 
     /** The references kept for the repository at {@code root}, empty the first time (or after the collector dropped them). */
     static KeptReferences of(Path root) {
-        synchronized (REPOSITORIES) {
-            SoftReference<Map<String, Kept>> ref = REPOSITORIES.get(root);
-            Map<String, Kept> files = ref == null ? null : ref.get();
-            if (files == null) {
-                files = new ConcurrentHashMap<>();
-                REPOSITORIES.put(root, new SoftReference<>(files));
-            }
-            return new KeptReferences(files);
-        }
+        return new KeptReferences(REPOSITORIES.computeIfAbsent(root, ConcurrentHashMap::new));
     }
 
     /** The references of {@code path} if they were taken from what {@code stamp} names, else null. */
@@ -65,8 +50,6 @@ final class KeptReferences {
 
     /** Forgets every repository: the next re-ingest parses its dependents again. */
     static void clear() {
-        synchronized (REPOSITORIES) {
-            REPOSITORIES.clear();
-        }
+        REPOSITORIES.clear();
     }
 }

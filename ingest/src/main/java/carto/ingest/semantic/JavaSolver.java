@@ -17,12 +17,10 @@ import com.github.javaparser.symbolsolver.resolution.typesolvers.CombinedTypeSol
 import com.github.javaparser.symbolsolver.resolution.typesolvers.JavaParserTypeSolver;
 import com.github.javaparser.symbolsolver.resolution.typesolvers.ReflectionTypeSolver;
 
-import java.lang.ref.SoftReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,13 +44,7 @@ public final class JavaSolver {
      * Repositories whose solvers are kept at once: a solver holds the syntax trees of about all
      * of its repository's Java files, hundreds of megabytes for the largest.
      */
-    private static final int KEPT = 2;
-    private static final Map<Key, SoftReference<JavaSolver>> KEPT_SOLVERS = new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, SoftReference<JavaSolver>> eldest) {
-            return size() > KEPT;
-        }
-    };
+    private static final SoftLru<Key, JavaSolver> KEPT_SOLVERS = new SoftLru<>(2);
 
     private record Key(Path root, Set<String> sourceRoots) {
         static Key of(Path root, Set<String> sourceRoots) {
@@ -99,11 +91,7 @@ public final class JavaSolver {
      */
     public static JavaSolver borrow(Path root, Set<String> sourceRoots, Map<String, String> hashes) {
         Key key = Key.of(root, sourceRoots);
-        JavaSolver kept;
-        synchronized (KEPT_SOLVERS) {
-            SoftReference<JavaSolver> ref = KEPT_SOLVERS.remove(key);
-            kept = ref == null ? null : ref.get();
-        }
+        JavaSolver kept = KEPT_SOLVERS.remove(key);
         if (kept == null) return new JavaSolver(key, hashes);
         kept.update(hashes);
         return kept;
@@ -127,16 +115,12 @@ public final class JavaSolver {
 
     /** Keeps this solver for the next ingest of its repository. */
     public void release() {
-        synchronized (KEPT_SOLVERS) {
-            KEPT_SOLVERS.put(key, new SoftReference<>(this));
-        }
+        KEPT_SOLVERS.put(key, this);
     }
 
     /** Drops every kept solver (tests; a caller that knows the files changed behind its back). */
     public static void forgetAll() {
-        synchronized (KEPT_SOLVERS) {
-            KEPT_SOLVERS.clear();
-        }
+        KEPT_SOLVERS.clear();
     }
 
     /**
@@ -165,14 +149,11 @@ public final class JavaSolver {
     /** Source files the kept solver of the repository at {@code root} has parsed; 0 when none is kept. */
     public static int keptFiles(Path root) {
         Path abs = root.toAbsolutePath().normalize();
-        synchronized (KEPT_SOLVERS) {
-            int n = 0;
-            for (Map.Entry<Key, SoftReference<JavaSolver>> e : KEPT_SOLVERS.entrySet()) {
-                JavaSolver s = e.getKey().root().equals(abs) ? e.getValue().get() : null;
-                if (s != null) n += s.parsedFiles();
-            }
-            return n;
+        int n = 0;
+        for (Map.Entry<Key, JavaSolver> e : KEPT_SOLVERS.entries()) {
+            if (e.getKey().root().equals(abs)) n += e.getValue().parsedFiles();
         }
+        return n;
     }
 
     /** Files parsed and kept: what the next ingest of this repository need not parse again. */
