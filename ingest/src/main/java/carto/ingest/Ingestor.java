@@ -630,7 +630,8 @@ public final class Ingestor {
                 }
             }
             if (first) solver.release();
-            log.debug("java symbol resolution: {} resolved, {} unresolved", java.resolvedCount(), java.unresolvedCount());
+            log.debug("java symbol resolution: {} resolved, {} unresolved, {} resolutions asked again after an ambiguity", java.resolvedCount(),
+                    java.unresolvedCount(), java.ambiguityRetries());
         });
         // the names other files use: from this ingest's parse, kept from an earlier one, or parsed again (in parallel)
         try (Parsers parsers = new Parsers()) {

@@ -53,6 +53,7 @@ public final class JavaSemantics {
     private final LibraryReceivers receivers;
     private int resolved;
     private int unresolved;
+    private int ambiguityRetries;
 
     /** Resolves with {@code solver} (used by this thread only) against the graph's {@code definitions}. */
     public JavaSemantics(JavaSolver solver, Collection<CodeGraph.Definition> definitions) {
@@ -71,6 +72,7 @@ public final class JavaSemantics {
 
     public int resolvedCount() { return resolved; }
     public int unresolvedCount() { return unresolved; }
+    public int ambiguityRetries() { return ambiguityRetries; }
 
     /**
      * Edges starting in one Java file; empty when JavaParser cannot parse it (a syntax error, or
@@ -98,7 +100,7 @@ public final class JavaSemantics {
         // nor about calls on a variable of a type declared outside the repository (the solver often fails on those anyway)
         cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString()) && !receivers.outsideRepository(c)).forEach(call -> {
             try {
-                link(out, SemanticEdge.Type.CALLS, relativePath, call, call.resolve());
+                link(out, SemanticEdge.Type.CALLS, relativePath, call, mostDerived(call, orderFree(call::resolve)));
             } catch (RuntimeException | StackOverflowError e) {
                 unresolved++;
                 // typically an argument of a library type the solver has no sources for: fall back to name and arity
@@ -110,7 +112,7 @@ public final class JavaSemantics {
             }
         });
         cu.findAll(ObjectCreationExpr.class).stream().filter(n -> repoNames.contains(n.getType().getNameAsString())).forEach(nw -> attempt(() -> {
-            var ctor = nw.resolve();
+            var ctor = orderFree(nw::resolve);
             if (!link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor)) {
                 link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor.declaringType());
             }
@@ -152,18 +154,115 @@ public final class JavaSemantics {
             if (!t.isReferenceType()) return Optional.empty();
             return t.asReferenceType().getTypeDeclaration().flatMap(owner -> only(byArity(owner, call)));
         }
-        Node child = call;
-        for (Node n = call.getParentNode().orElse(null); n != null; child = n, n = n.getParentNode().orElse(null)) {
-            Node from = child;
-            // inside an anonymous class body the members it inherits come first, and it has no declaration to ask
-            if (n instanceof ObjectCreationExpr o && o.getAnonymousClassBody().filter(b -> b.stream().anyMatch(m -> m == from)).isPresent()) return Optional.empty();
-            if (n instanceof com.github.javaparser.ast.body.EnumConstantDeclaration e && e.getClassBody().stream().anyMatch(m -> m == from)) return Optional.empty();
-            if (n instanceof TypeDeclaration<?> td) {
-                Map<String, ResolvedMethodDeclaration> found = byArity(td.resolve(), call);
-                if (!found.isEmpty()) return only(found);
-            }
+        for (TypeDeclaration<?> td : enclosingTypes(call)) {
+            Map<String, ResolvedMethodDeclaration> found = byArity(td.resolve(), call);
+            if (!found.isEmpty()) return only(found);
         }
         return Optional.empty();
+    }
+
+    /**
+     * The classes around {@code at}, innermost first, as far as the first anonymous class or enum
+     * constant body: there the members that body inherits come first, and it has no declaration to ask.
+     */
+    private static List<TypeDeclaration<?>> enclosingTypes(Node at) {
+        List<TypeDeclaration<?>> out = new ArrayList<>();
+        Node child = at;
+        for (Node n = at.getParentNode().orElse(null); n != null; child = n, n = n.getParentNode().orElse(null)) {
+            Node from = child;
+            if (n instanceof ObjectCreationExpr o && o.getAnonymousClassBody().filter(b -> b.stream().anyMatch(m -> m == from)).isPresent()) break;
+            if (n instanceof com.github.javaparser.ast.body.EnumConstantDeclaration e && e.getClassBody().stream().anyMatch(m -> m == from)) break;
+            if (n instanceof TypeDeclaration<?> td) out.add(td);
+        }
+        return out;
+    }
+
+    /** Attempts at a resolution that JavaParser found ambiguous, before taking its word for it. */
+    private static final int AMBIGUITY_ATTEMPTS = 12;
+
+    /**
+     * {@code resolution}, asked again when JavaParser calls it ambiguous: the solver lists a type's
+     * methods in a new order on every call, and for some orders it finds two overloads equally
+     * specific where one is more specific (jackson-databind's {@code LinkedDeque.remove((E) o)}
+     * failed in 3 of 8 fresh solvers). Without this the graph differed from one ingest to the next.
+     */
+    private <T> T orderFree(java.util.function.Supplier<T> resolution) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return resolution.get();
+            } catch (RuntimeException e) {
+                if (attempt >= AMBIGUITY_ATTEMPTS || !ambiguous(e)) throw e;
+                ambiguityRetries++;
+            }
+        }
+    }
+
+    private static boolean ambiguous(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof com.github.javaparser.resolution.MethodAmbiguityException) return true;
+        }
+        return false;
+    }
+
+    /**
+     * The declaration a call means when the solver answered with one that the receiver's type
+     * overrides: among override-equivalent methods (a repository class's {@code remove(Object)}
+     * and {@code java.util.Deque}'s) JavaParser picks in an order that changes from run to run, while
+     * the method a call invokes is the receiver type's member: the override nearest to it in its
+     * class chain. Between interfaces the solver's answer stands.
+     */
+    private ResolvedMethodDeclaration mostDerived(MethodCallExpr call, ResolvedMethodDeclaration m) {
+        try {
+            ResolvedReferenceTypeDeclaration declaring = m.declaringType();
+            ResolvedReferenceTypeDeclaration t = receiverType(call, declaring);
+            String signature = null;
+            // up the receiver's class chain (a class's method wins over an interface's) until the solver's answer
+            while (t != null && !t.getQualifiedName().equals(declaring.getQualifiedName()) && fileOf(t).isPresent()) {
+                if (signature == null) signature = m.getSignature();
+                for (ResolvedMethodDeclaration candidate : t.getDeclaredMethods()) {
+                    if (!candidate.getName().equals(m.getName()) || candidate.getNumberOfParams() != m.getNumberOfParams()) continue;
+                    try {
+                        if (candidate.getSignature().equals(signature)) return candidate;
+                    } catch (RuntimeException | StackOverflowError e) {
+                        // a parameter type out of reach: not this one
+                    }
+                }
+                t = t.isClass() ? t.asClass().getSuperClass().flatMap(ResolvedReferenceType::getTypeDeclaration).orElse(null) : null;
+            }
+        } catch (RuntimeException | StackOverflowError e) {
+            // a type on the way is out of reach: the solver's answer stands
+        }
+        return m;
+    }
+
+    /**
+     * The static type a call's method is looked up in: the scope's type, or for an unqualified call
+     * the innermost enclosing class that inherits {@code declaring} (null when that is an anonymous
+     * class or enum constant body).
+     */
+    private static ResolvedReferenceTypeDeclaration receiverType(MethodCallExpr call, ResolvedReferenceTypeDeclaration declaring) {
+        if (call.getScope().isPresent()) {
+            ResolvedType t = call.getScope().get().calculateResolvedType();
+            return t.isReferenceType() ? t.asReferenceType().getTypeDeclaration().orElse(null) : null;
+        }
+        for (TypeDeclaration<?> td : enclosingTypes(call)) {
+            ResolvedReferenceTypeDeclaration t = td.resolve();
+            if (t.getQualifiedName().equals(declaring.getQualifiedName()) || inherits(t, declaring)) return t;
+        }
+        return null;
+    }
+
+    /** Whether {@code ancestor} is among the supertypes of {@code t} the solver can reach. */
+    private static boolean inherits(ResolvedReferenceTypeDeclaration t, ResolvedReferenceTypeDeclaration ancestor) {
+        Set<String> seen = new java.util.HashSet<>();
+        java.util.Deque<ResolvedReferenceTypeDeclaration> todo = new java.util.ArrayDeque<>(List.of(t));
+        while (!todo.isEmpty()) {
+            for (ResolvedReferenceType a : todo.poll().getAncestors(true)) {
+                if (a.getQualifiedName().equals(ancestor.getQualifiedName())) return true;
+                if (seen.add(a.getQualifiedName())) a.getTypeDeclaration().ifPresent(todo::add);
+            }
+        }
+        return false;
     }
 
     private static Optional<ResolvedMethodDeclaration> only(Map<String, ResolvedMethodDeclaration> found) {
@@ -198,19 +297,35 @@ public final class JavaSemantics {
         if (v.isField()) link(out, SemanticEdge.Type.REFERENCES, path, at, v);
     }
 
+    /**
+     * The methods {@code md} overrides in the repository's supertypes of its class. Each candidate
+     * (same name and parameter count) is compared on its own: an overload whose parameter types
+     * cannot be resolved (a library type) must not hide the others, and the solver lists a type's
+     * methods in no fixed order, so giving up at the first failure made the edges differ from run to run.
+     */
     private void overrides(List<SemanticEdge> out, String path, MethodDeclaration md) {
         if (md.isStatic() || md.isPrivate()) return;
         Optional<TypeDeclaration> owner = md.findAncestor(TypeDeclaration.class);
         if (owner.isEmpty()) return;
         ResolvedReferenceTypeDeclaration type = owner.get().resolve();
-        ResolvedMethodDeclaration self = md.resolve();
-        String signature = self.getSignature();
-        for (ResolvedReferenceType ancestor : type.getAllAncestors()) {
-            Optional<ResolvedReferenceTypeDeclaration> decl = ancestor.getTypeDeclaration();
-            if (decl.isEmpty() || fileOf(decl.get()).isEmpty()) continue;
-            for (ResolvedMethodDeclaration m : decl.get().getDeclaredMethods()) {
-                if (m.getName().equals(md.getNameAsString()) && m.getSignature().equals(signature)) {
-                    linkFrom(out, SemanticEdge.Type.OVERRIDES, path, md, m, line(md));
+        String signature = md.resolve().getSignature();
+        String name = md.getNameAsString();
+        int params = md.getParameters().size();
+        Set<String> seen = new java.util.HashSet<>();
+        seen.add(type.getQualifiedName());
+        java.util.Deque<ResolvedReferenceTypeDeclaration> todo = new java.util.ArrayDeque<>();
+        todo.add(type);
+        while (!todo.isEmpty()) {
+            for (ResolvedReferenceType ancestor : todo.poll().getAncestors(true)) {
+                Optional<ResolvedReferenceTypeDeclaration> decl = ancestor.getTypeDeclaration();
+                if (decl.isEmpty() || !seen.add(decl.get().getQualifiedName())) continue;
+                todo.add(decl.get());
+                if (fileOf(decl.get()).isEmpty()) continue;
+                for (ResolvedMethodDeclaration m : decl.get().getDeclaredMethods()) {
+                    if (!m.getName().equals(name) || m.getNumberOfParams() != params) continue;
+                    attempt(() -> {
+                        if (m.getSignature().equals(signature)) linkFrom(out, SemanticEdge.Type.OVERRIDES, path, md, m, line(md));
+                    });
                 }
             }
         }
