@@ -611,11 +611,13 @@ public final class Ingestor {
                 .collect(java.util.stream.Collectors.groupingBy((String f) -> HeuristicResolver.dirOf(f), java.util.TreeMap::new, java.util.stream.Collectors.toList()))
                 .values());
         AtomicInteger nextPackage = new AtomicInteger();
+        // what one worker parses the others copy instead of parsing it again
+        JavaSolver.SharedParses shared = workers > 1 ? new JavaSolver.SharedParses() : null;
         List<Integer> workerIds = java.util.stream.IntStream.range(0, workers).boxed().toList();
         runAll(workerIds, workers, id -> {
             boolean first = id == 0;
             JavaSolver solver = (first ? JavaSolver.borrow(root, javaRoots, javaHashes) : JavaSolver.fresh(root, javaRoots, javaHashes))
-                    .knowing(javaTypes);
+                    .knowing(javaTypes).sharing(shared);
             log.debug("java symbol resolution starts with {} parsed files", solver.parsedFiles());
             JavaSemantics java = new JavaSemantics(solver, defs);
             int p;
@@ -629,10 +631,12 @@ public final class Ingestor {
                     listener.progress(done.incrementAndGet(), resolveSet.size());
                 }
             }
+            log.debug("java worker {} holds {} parsed files", id, solver.parsedFiles());
             if (first) solver.release();
             log.debug("java symbol resolution: {} resolved, {} unresolved, {} resolutions asked again after an ambiguity", java.resolvedCount(),
                     java.unresolvedCount(), java.ambiguityRetries());
         });
+        if (shared != null) log.debug("java symbol resolution: {} workers shared {} parsed files", workers, shared.parsed());
         // the names other files use: from this ingest's parse, kept from an earlier one, or parsed again (in parallel)
         try (Parsers parsers = new Parsers()) {
             List<String> toResolve = otherFiles.stream().filter(path -> {

@@ -74,4 +74,29 @@ class JavaSolverTest {
         assertEquals(1, told.parsedFiles(), "only A.java: p.String has no file and no declaration");
         assertEquals(7, notTold.parsedFiles(), "not told the types, JavaParser parses all of p to look for p.String");
     }
+
+    @Test
+    void solversSharingParsesEachResolveOnTheirOwnCopyParsedOnce() throws IOException {
+        Map<String, String> hashes = write();
+        Set<String> types = Set.of("p.A", "p.B", "p.Hidden", "p.C0", "p.C1", "p.C2", "p.C3", "p.C4");
+        JavaSolver.SharedParses shared = new JavaSolver.SharedParses();
+        JavaSolver one = JavaSolver.fresh(root, Set.of("src"), hashes).knowing(types).sharing(shared);
+        JavaSolver two = JavaSolver.fresh(root, Set.of("src"), hashes).knowing(types).sharing(shared);
+        assertEquals(List.of("java.lang.String", "p.Hidden"), fieldTypes(one));
+        int parsed = shared.parsed();
+        // A, and the package's files the lookup of Hidden went through
+        org.junit.jupiter.api.Assertions.assertTrue(parsed >= 2, "parsed " + parsed);
+        assertEquals(List.of("java.lang.String", "p.Hidden"), fieldTypes(two));
+        assertEquals(parsed, shared.parsed(), "the second solver copies what the first parsed");
+        CompilationUnit a1 = one.unit("src/p/A.java", A).orElseThrow(), a2 = two.unit("src/p/A.java", A).orElseThrow();
+        org.junit.jupiter.api.Assertions.assertNotSame(a1, a2);
+        assertEquals(a1.getStorage().orElseThrow().getPath(), a2.getStorage().orElseThrow().getPath());
+        assertEquals(root.resolve("src/p/A.java").normalize(), a2.getStorage().orElseThrow().getPath());
+        // positions survive the copy: the graph matches declarations by them
+        assertEquals(a1.findAll(FieldDeclaration.class).stream().map(f -> f.getRange().orElseThrow().toString()).toList(),
+                a2.findAll(FieldDeclaration.class).stream().map(f -> f.getRange().orElseThrow().toString()).toList());
+        assertEquals("(line 5,col 5)-(line 5,col 18)", a2.findAll(FieldDeclaration.class).get(1).getRange().orElseThrow().toString());
+        // a file with a syntax error is not resolved exactly, shared or not
+        assertEquals(java.util.Optional.empty(), two.unit("src/p/Broken.java", "package p;\nclass Broken { void m( }\n"));
+    }
 }
