@@ -141,10 +141,11 @@ public final class JavaSolver {
     public Optional<CompilationUnit> unit(String relativePath, String source) {
         Path path = root.resolve(relativePath).normalize();
         Optional<CompilationUnit> kept = files.map.get(path);
-        if (kept == null && files.shared != null) {
+        if (files.shared != null) {
+            // whichever worker parsed it first, a file with syntax errors is not resolved exactly
             SharedParses.Parse shared = files.shared.get(path, source);
             if (!shared.clean()) return Optional.empty();
-            kept = files.copy(path, shared);
+            if (kept == null) kept = files.copy(path, shared);
         }
         if (kept != null && kept.isPresent()) {
             // the solver keeps what it could recover from a file with syntax errors; that file is not resolved exactly
