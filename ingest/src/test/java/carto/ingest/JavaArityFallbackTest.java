@@ -90,12 +90,76 @@ class JavaArityFallbackTest {
                 RETURN a.name + ' -> ' + b.qualifiedName + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
                 Map.of("r", "arity")).list(rec -> rec.get("e").asString()));
         // pair(g, 1) has two candidates of two parameters; flush(g) in the anonymous Base means Base.flush, not
-        // User.flush, and without the class's own declaration to ask that call is left out
+        // User.flush, and without the class's own declaration to ask that call is left out; helper(g) is exact:
+        // User's only member named helper needs no argument typed
         assertEquals(List.of(
                 "use -> p.Base exact line 12",
                 "use -> p.Base.flush heuristic line 9",
-                "use -> p.User.helper heuristic line 11",
+                "use -> p.User.helper exact line 11",
                 "use -> p.Writer.plain exact line 10",
                 "use -> p.Writer.write heuristic line 7"), calls);
+    }
+
+    @Test
+    void anUnqualifiedCallToTheOnlyMemberOfItsNameIsExactWithoutTypingItsArguments() throws Exception {
+        Path repo = tmp.resolve("repo2");
+        Path pkg = Files.createDirectories(repo.resolve("src/main/java/p"));
+        Files.writeString(pkg.resolve("Base.java"), """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Base {
+                    private void quiet(Gen g) {
+                    }
+
+                    protected void shared(Gen g) {
+                    }
+
+                    public void other(Gen g) {
+                    }
+                }
+                """);
+        Files.writeString(pkg.resolve("Outer.java"), """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Outer {
+                    void quiet(Gen g) {
+                    }
+
+                    void twice(Gen g) {
+                    }
+
+                    void twice(Gen g, int n) {
+                    }
+
+                    class Inner extends Base {
+                        void run(Gen g) {
+                            quiet(g);
+                            shared(g);
+                            this.other(g);
+                            twice(g);
+                        }
+                    }
+                }
+                """);
+        Neo4jCodeGraph g = TestGraph.graph();
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index2"))) {
+            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("only"), IngestListener.NONE);
+        }
+        List<String> calls = g.read("calls", tx -> tx.run("""
+                MATCH (a:AstNode {repoId: $r})-[c:CALLS]->(b:AstNode {repoId: $r})
+                RETURN a.name + ' -> ' + b.qualifiedName + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
+                Map.of("r", "only")).list(rec -> rec.get("e").asString()));
+        // Base's private quiet is not a member of Inner, so Java finds Outer's; shared and other are Inner's inherited
+        // members, called with or without this; twice has two overloads, which only the solver (or the arity fallback)
+        // can tell apart
+        assertEquals(List.of(
+                "run -> p.Base.other exact line 19",
+                "run -> p.Base.shared exact line 18",
+                "run -> p.Outer.quiet exact line 17",
+                "run -> p.Outer.twice heuristic line 20"), calls);
     }
 }

@@ -100,7 +100,13 @@ public final class JavaSemantics {
         // nor about calls on a variable of a type declared outside the repository (the solver often fails on those anyway)
         cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString()) && !receivers.outsideRepository(c)).forEach(call -> {
             try {
-                link(out, SemanticEdge.Type.CALLS, relativePath, call, mostDerived(call, orderFree(call::resolve)));
+                Optional<ResolvedMethodDeclaration> only;
+                try {
+                    only = onlyMember(call);
+                } catch (RuntimeException | StackOverflowError e) {
+                    only = Optional.empty(); // a type on the way is out of reach: the solver decides
+                }
+                link(out, SemanticEdge.Type.CALLS, relativePath, call, only.isPresent() ? only.get() : mostDerived(call, orderFree(call::resolve)));
             } catch (RuntimeException | StackOverflowError e) {
                 unresolved++;
                 // typically an argument of a library type the solver has no sources for: fall back to name and arity
@@ -174,6 +180,82 @@ public final class JavaSemantics {
             if (n instanceof com.github.javaparser.ast.body.EnumConstantDeclaration e && e.getClassBody().stream().anyMatch(m -> m == from)) break;
             if (n instanceof TypeDeclaration<?> td) out.add(td);
         }
+        return out;
+    }
+
+    /** Object's public methods: members of every interface too, which the solver does not list among an interface's ancestors. */
+    private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "toString", "getClass", "notify", "notifyAll", "wait");
+
+    /** The methods that are members of a type (declared or inherited), by name; null when one of its supertypes is out of reach. */
+    private final Map<String, Map<String, List<ResolvedMethodDeclaration>>> membersByType = new HashMap<>();
+
+    /**
+     * The method an unqualified call (or one on plain {@code this}) means when that is certain
+     * without typing its arguments: the innermost enclosing class with a member method of that name
+     * has exactly one, taking that many arguments. Java looks no further (neither outer classes nor
+     * static imports), so overload resolution has nothing to choose from. Empty when the symbol
+     * solver must decide: overloads or overrides, a supertype out of reach, an anonymous, local or
+     * enum constant class on the way.
+     */
+    private Optional<ResolvedMethodDeclaration> onlyMember(MethodCallExpr call) {
+        if (call.getTypeArguments().isPresent()) return Optional.empty();
+        boolean onThis = call.getScope().filter(sc -> sc instanceof com.github.javaparser.ast.expr.ThisExpr t && t.getTypeName().isEmpty()).isPresent();
+        if (call.getScope().isPresent() && !onThis) return Optional.empty();
+        String name = call.getNameAsString();
+        int args = call.getArguments().size();
+        // the classes as far as an anonymous or enum constant body: past one nothing is certain
+        for (TypeDeclaration<?> td : enclosingTypes(call)) {
+            if (td.getParentNode().filter(p -> p instanceof com.github.javaparser.ast.stmt.LocalClassDeclarationStmt
+                    || p instanceof com.github.javaparser.ast.stmt.LocalRecordDeclarationStmt).isPresent()) return Optional.empty();
+            ResolvedReferenceTypeDeclaration type = td.resolve();
+            if (type.isInterface() && OBJECT_METHODS.contains(name)) return Optional.empty();
+            Map<String, List<ResolvedMethodDeclaration>> members = members(type);
+            if (members == null) return Optional.empty();
+            List<ResolvedMethodDeclaration> named = members.get(name);
+            if (named == null) {
+                if (onThis) return Optional.empty();
+                continue; // no member of that name: the next enclosing class is searched
+            }
+            if (named.size() != 1) return Optional.empty();
+            ResolvedMethodDeclaration m = named.get(0);
+            int params = m.getNumberOfParams();
+            boolean varargs = params > 0 && m.hasVariadicParameter();
+            return params == args || (varargs && args >= params - 1) ? Optional.of(m) : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    private Map<String, List<ResolvedMethodDeclaration>> members(ResolvedReferenceTypeDeclaration type) {
+        String key = type.getQualifiedName();
+        if (membersByType.containsKey(key)) return membersByType.get(key);
+        Map<String, List<ResolvedMethodDeclaration>> out = new HashMap<>();
+        try {
+            String pkg = type.getPackageName();
+            Set<String> seen = new java.util.HashSet<>(List.of(key));
+            java.util.Deque<ResolvedReferenceTypeDeclaration> todo = new java.util.ArrayDeque<>(List.of(type));
+            while (!todo.isEmpty()) {
+                ResolvedReferenceTypeDeclaration t = todo.poll();
+                boolean own = t == type;
+                for (ResolvedMethodDeclaration m : t.getDeclaredMethods()) {
+                    // what a subclass inherits: not private methods, nor package-private ones from another package, nor an interface's static ones
+                    if (!own) {
+                        var access = m.accessSpecifier();
+                        if (access == com.github.javaparser.ast.AccessSpecifier.PRIVATE) continue;
+                        if (access == com.github.javaparser.ast.AccessSpecifier.NONE && !t.isInterface() && !pkg.equals(t.getPackageName())) continue;
+                        if (t.isInterface() && m.isStatic()) continue;
+                    }
+                    out.computeIfAbsent(m.getName(), k -> new ArrayList<>()).add(m);
+                }
+                // every supertype must be in reach: one the solver cannot find may declare a method of any name
+                for (ResolvedReferenceType a : t.getAncestors(false)) {
+                    ResolvedReferenceTypeDeclaration d = a.getTypeDeclaration().orElseThrow();
+                    if (seen.add(d.getQualifiedName())) todo.add(d);
+                }
+            }
+        } catch (RuntimeException | StackOverflowError e) {
+            out = null;
+        }
+        membersByType.put(key, out);
         return out;
     }
 
@@ -271,15 +353,17 @@ public final class JavaSemantics {
 
     private Map<String, ResolvedMethodDeclaration> byArity(ResolvedReferenceTypeDeclaration owner, MethodCallExpr call) {
         Map<String, ResolvedMethodDeclaration> found = new java.util.LinkedHashMap<>();
-        collectByArity(owner, call.getNameAsString(), call.getArguments().size(), found, new java.util.HashSet<>());
+        collectByArity(owner, call.getNameAsString(), call.getArguments().size(), found, new java.util.HashSet<>(), false);
         return found;
     }
 
     /** Methods of {@code type} and its repository supertypes, most derived first, keyed by their written parameter types (an override hides what it overrides). */
-    private void collectByArity(ResolvedReferenceTypeDeclaration type, String name, int args, Map<String, ResolvedMethodDeclaration> found, Set<String> seen) {
+    private void collectByArity(ResolvedReferenceTypeDeclaration type, String name, int args, Map<String, ResolvedMethodDeclaration> found, Set<String> seen,
+                                boolean inherited) {
         if (!seen.add(type.getQualifiedName()) || fileOf(type).isEmpty()) return;
         for (ResolvedMethodDeclaration m : type.getDeclaredMethods()) {
             if (!m.getName().equals(name)) continue;
+            if (inherited && m.accessSpecifier() == com.github.javaparser.ast.AccessSpecifier.PRIVATE) continue; // not a member of the subtype
             Optional<Node> ast = toAst(m);
             if (ast.isEmpty() || !(ast.get() instanceof MethodDeclaration md)) continue;
             int params = md.getParameters().size();
@@ -289,7 +373,7 @@ public final class JavaSemantics {
             found.putIfAbsent(key, m);
         }
         for (ResolvedReferenceType ancestor : type.getAncestors(true)) {
-            ancestor.getTypeDeclaration().ifPresent(d -> collectByArity(d, name, args, found, seen));
+            ancestor.getTypeDeclaration().ifPresent(d -> collectByArity(d, name, args, found, seen, true));
         }
     }
 
