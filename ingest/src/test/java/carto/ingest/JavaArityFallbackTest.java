@@ -62,7 +62,7 @@ class JavaArityFallbackTest {
 
                 public class User {
                     void use(Writer w, Gen g) {
-                        w.write(g);
+                        writer().write(g);
                         w.pair(g, 1);
                         w.flush(g);
                         w.plain();
@@ -75,6 +75,10 @@ class JavaArityFallbackTest {
                     }
 
                     void helper(Gen g) {
+                    }
+
+                    Writer writer() {
+                        return null;
                     }
 
                     void flush(Gen g) {
@@ -90,12 +94,14 @@ class JavaArityFallbackTest {
                 RETURN a.name + ' -> ' + b.qualifiedName + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
                 Map.of("r", "arity")).list(rec -> rec.get("e").asString()));
         // pair(g, 1) has two candidates of two parameters; flush(g) in the anonymous Base means Base.flush, not
-        // User.flush, and without the class's own declaration to ask that call is left out; helper(g) is exact:
-        // User's only member named helper needs no argument typed
+        // User.flush, and without the class's own declaration to ask that call is left out. w.flush(g) and helper(g)
+        // are exact: Writer's and User's only members of those names need no argument typed; the receiver of
+        // writer().write(g) is a call, which only the solver types
         assertEquals(List.of(
                 "use -> p.Base exact line 12",
-                "use -> p.Base.flush heuristic line 9",
+                "use -> p.Base.flush exact line 9",
                 "use -> p.User.helper exact line 11",
+                "use -> p.User.writer exact line 7",
                 "use -> p.Writer.plain exact line 10",
                 "use -> p.Writer.write heuristic line 7"), calls);
     }

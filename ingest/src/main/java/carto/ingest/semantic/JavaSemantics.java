@@ -190,39 +190,55 @@ public final class JavaSemantics {
     private final Map<String, Map<String, List<ResolvedMethodDeclaration>>> membersByType = new HashMap<>();
 
     /**
-     * The method an unqualified call (or one on plain {@code this}) means when that is certain
-     * without typing its arguments: the innermost enclosing class with a member method of that name
-     * has exactly one, taking that many arguments. Java looks no further (neither outer classes nor
-     * static imports), so overload resolution has nothing to choose from. Empty when the symbol
+     * The method a call means when that is certain without typing its arguments: the type searched
+     * has exactly one member method of that name, taking that many arguments, so overload
+     * resolution has nothing to choose from. For an unqualified call (or one on plain {@code this})
+     * that type is the innermost enclosing class with a member of that name (Java looks no further,
+     * neither outer classes nor static imports); for a call on a variable, the repository type its
+     * declaration names, when the syntax shows the declaration for certain. Empty when the symbol
      * solver must decide: overloads or overrides, a supertype out of reach, an anonymous, local or
-     * enum constant class on the way.
+     * enum constant class on the way, any other receiver.
      */
     private Optional<ResolvedMethodDeclaration> onlyMember(MethodCallExpr call) {
         if (call.getTypeArguments().isPresent()) return Optional.empty();
-        boolean onThis = call.getScope().filter(sc -> sc instanceof com.github.javaparser.ast.expr.ThisExpr t && t.getTypeName().isEmpty()).isPresent();
-        if (call.getScope().isPresent() && !onThis) return Optional.empty();
         String name = call.getNameAsString();
         int args = call.getArguments().size();
+        if (call.getScope().isPresent() && call.getScope().get() instanceof NameExpr receiver) {
+            // a variable whose declaration the syntax shows for certain, with a type the repository declares
+            Optional<com.github.javaparser.ast.type.Type> declared = LibraryReceivers.declaredType(receiver);
+            if (declared.isEmpty() || !(declared.get() instanceof ClassOrInterfaceType t) || !repoTypeNames.contains(t.getNameAsString())) return Optional.empty();
+            ResolvedType rt = t.resolve();
+            if (!rt.isReferenceType()) return Optional.empty();
+            ResolvedReferenceTypeDeclaration type = rt.asReferenceType().getTypeDeclaration().orElse(null);
+            return type == null ? Optional.empty() : onlyMemberOf(type, name, args);
+        }
+        boolean onThis = call.getScope().filter(sc -> sc instanceof com.github.javaparser.ast.expr.ThisExpr t && t.getTypeName().isEmpty()).isPresent();
+        if (call.getScope().isPresent() && !onThis) return Optional.empty();
         // the classes as far as an anonymous or enum constant body: past one nothing is certain
         for (TypeDeclaration<?> td : enclosingTypes(call)) {
             if (td.getParentNode().filter(p -> p instanceof com.github.javaparser.ast.stmt.LocalClassDeclarationStmt
                     || p instanceof com.github.javaparser.ast.stmt.LocalRecordDeclarationStmt).isPresent()) return Optional.empty();
             ResolvedReferenceTypeDeclaration type = td.resolve();
-            if (type.isInterface() && OBJECT_METHODS.contains(name)) return Optional.empty();
             Map<String, List<ResolvedMethodDeclaration>> members = members(type);
             if (members == null) return Optional.empty();
-            List<ResolvedMethodDeclaration> named = members.get(name);
-            if (named == null) {
-                if (onThis) return Optional.empty();
+            if (!onThis && !members.containsKey(name) && !(type.isInterface() && OBJECT_METHODS.contains(name))) {
                 continue; // no member of that name: the next enclosing class is searched
             }
-            if (named.size() != 1) return Optional.empty();
-            ResolvedMethodDeclaration m = named.get(0);
-            int params = m.getNumberOfParams();
-            boolean varargs = params > 0 && m.hasVariadicParameter();
-            return params == args || (varargs && args >= params - 1) ? Optional.of(m) : Optional.empty();
+            return onlyMemberOf(type, name, args);
         }
         return Optional.empty();
+    }
+
+    /** The one member method of {@code type} named {@code name}, when it takes {@code args} arguments. */
+    private Optional<ResolvedMethodDeclaration> onlyMemberOf(ResolvedReferenceTypeDeclaration type, String name, int args) {
+        if (type.isInterface() && OBJECT_METHODS.contains(name)) return Optional.empty();
+        Map<String, List<ResolvedMethodDeclaration>> members = members(type);
+        List<ResolvedMethodDeclaration> named = members == null ? null : members.get(name);
+        if (named == null || named.size() != 1) return Optional.empty();
+        ResolvedMethodDeclaration m = named.get(0);
+        int params = m.getNumberOfParams();
+        boolean varargs = params > 0 && m.hasVariadicParameter();
+        return params == args || (varargs && args >= params - 1) ? Optional.of(m) : Optional.empty();
     }
 
     private Map<String, List<ResolvedMethodDeclaration>> members(ResolvedReferenceTypeDeclaration type) {
