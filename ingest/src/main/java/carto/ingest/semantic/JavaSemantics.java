@@ -183,7 +183,7 @@ public final class JavaSemantics {
         return out;
     }
 
-    /** Object's public methods: members of every interface too, which the solver does not list among an interface's ancestors. */
+    /** Object's public methods: members of every interface too (JLS 9.2), whether or not the solver lists Object among its ancestors. */
     private static final Set<String> OBJECT_METHODS = Set.of("equals", "hashCode", "toString", "getClass", "notify", "notifyAll", "wait");
 
     /** The methods that are members of a type (declared or inherited), by name; null when one of its supertypes is out of reach. */
