@@ -219,11 +219,10 @@ public final class JavaSemantics {
             if (td.getParentNode().filter(p -> p instanceof com.github.javaparser.ast.stmt.LocalClassDeclarationStmt
                     || p instanceof com.github.javaparser.ast.stmt.LocalRecordDeclarationStmt).isPresent()) return Optional.empty();
             ResolvedReferenceTypeDeclaration type = td.resolve();
+            if (type.isInterface() && OBJECT_METHODS.contains(name)) return Optional.empty();
             Map<String, List<ResolvedMethodDeclaration>> members = members(type);
             if (members == null) return Optional.empty();
-            if (!onThis && !members.containsKey(name) && !(type.isInterface() && OBJECT_METHODS.contains(name))) {
-                continue; // no member of that name: the next enclosing class is searched
-            }
+            if (!onThis && !members.containsKey(name)) continue; // no member of that name: the next enclosing class is searched
             return onlyMemberOf(type, name, args);
         }
         return Optional.empty();
@@ -237,8 +236,12 @@ public final class JavaSemantics {
         if (named == null || named.size() != 1) return Optional.empty();
         ResolvedMethodDeclaration m = named.get(0);
         int params = m.getNumberOfParams();
-        boolean varargs = params > 0 && m.hasVariadicParameter();
-        return params == args || (varargs && args >= params - 1) ? Optional.of(m) : Optional.empty();
+        return takes(params, params > 0 && m.hasVariadicParameter(), args) ? Optional.of(m) : Optional.empty();
+    }
+
+    /** Whether a method of {@code params} parameters, the last one variadic or not, can take {@code args} arguments. */
+    private static boolean takes(int params, boolean varargs, int args) {
+        return params == args || (varargs && args >= params - 1);
     }
 
     private Map<String, List<ResolvedMethodDeclaration>> members(ResolvedReferenceTypeDeclaration type) {
@@ -247,10 +250,10 @@ public final class JavaSemantics {
         Map<String, List<ResolvedMethodDeclaration>> out = new HashMap<>();
         try {
             String pkg = type.getPackageName();
-            Set<String> seen = new java.util.HashSet<>(List.of(key));
-            java.util.Deque<ResolvedReferenceTypeDeclaration> todo = new java.util.ArrayDeque<>(List.of(type));
-            while (!todo.isEmpty()) {
-                ResolvedReferenceTypeDeclaration t = todo.poll();
+            List<ResolvedReferenceTypeDeclaration> types = new ArrayList<>(List.of(type));
+            // every supertype must be in reach: one the solver cannot find may declare a method of any name
+            types.addAll(supertypes(type, true));
+            for (ResolvedReferenceTypeDeclaration t : types) {
                 boolean own = t == type;
                 for (ResolvedMethodDeclaration m : t.getDeclaredMethods()) {
                     // what a subclass inherits: not private methods, nor package-private ones from another package, nor an interface's static ones
@@ -261,11 +264,6 @@ public final class JavaSemantics {
                         if (t.isInterface() && m.isStatic()) continue;
                     }
                     out.computeIfAbsent(m.getName(), k -> new ArrayList<>()).add(m);
-                }
-                // every supertype must be in reach: one the solver cannot find may declare a method of any name
-                for (ResolvedReferenceType a : t.getAncestors(false)) {
-                    ResolvedReferenceTypeDeclaration d = a.getTypeDeclaration().orElseThrow();
-                    if (seen.add(d.getQualifiedName())) todo.add(d);
                 }
             }
         } catch (RuntimeException | StackOverflowError e) {
@@ -352,15 +350,31 @@ public final class JavaSemantics {
 
     /** Whether {@code ancestor} is among the supertypes of {@code t} the solver can reach. */
     private static boolean inherits(ResolvedReferenceTypeDeclaration t, ResolvedReferenceTypeDeclaration ancestor) {
-        Set<String> seen = new java.util.HashSet<>();
-        java.util.Deque<ResolvedReferenceTypeDeclaration> todo = new java.util.ArrayDeque<>(List.of(t));
+        return supertypes(t, false).stream().anyMatch(d -> d.getQualifiedName().equals(ancestor.getQualifiedName()));
+    }
+
+    /**
+     * The supertypes of {@code type}, breadth first (a class's superclass before its interfaces),
+     * each once. {@code complete}: fail when one is out of the solver's reach, instead of leaving it out.
+     */
+    private static List<ResolvedReferenceTypeDeclaration> supertypes(ResolvedReferenceTypeDeclaration type, boolean complete) {
+        List<ResolvedReferenceTypeDeclaration> out = new ArrayList<>();
+        Set<String> seen = new java.util.HashSet<>(List.of(type.getQualifiedName()));
+        java.util.Deque<ResolvedReferenceTypeDeclaration> todo = new java.util.ArrayDeque<>(List.of(type));
         while (!todo.isEmpty()) {
-            for (ResolvedReferenceType a : todo.poll().getAncestors(true)) {
-                if (a.getQualifiedName().equals(ancestor.getQualifiedName())) return true;
-                if (seen.add(a.getQualifiedName())) a.getTypeDeclaration().ifPresent(todo::add);
+            for (ResolvedReferenceType a : todo.poll().getAncestors(!complete)) {
+                Optional<ResolvedReferenceTypeDeclaration> d = a.getTypeDeclaration();
+                if (d.isEmpty()) {
+                    if (complete) throw new IllegalStateException("no declaration for supertype " + a.getQualifiedName());
+                    continue;
+                }
+                if (seen.add(d.get().getQualifiedName())) {
+                    out.add(d.get());
+                    todo.add(d.get());
+                }
             }
         }
-        return false;
+        return out;
     }
 
     private static Optional<ResolvedMethodDeclaration> only(Map<String, ResolvedMethodDeclaration> found) {
@@ -383,8 +397,7 @@ public final class JavaSemantics {
             Optional<Node> ast = toAst(m);
             if (ast.isEmpty() || !(ast.get() instanceof MethodDeclaration md)) continue;
             int params = md.getParameters().size();
-            boolean varargs = params > 0 && md.getParameter(params - 1).isVarArgs();
-            if (params != args && !(varargs && args >= params - 1)) continue;
+            if (!takes(params, params > 0 && md.getParameter(params - 1).isVarArgs(), args)) continue;
             String key = md.getParameters().stream().map(p -> p.getType().asString() + (p.isVarArgs() ? "..." : "")).collect(java.util.stream.Collectors.joining(","));
             found.putIfAbsent(key, m);
         }
@@ -411,22 +424,13 @@ public final class JavaSemantics {
         String signature = md.resolve().getSignature();
         String name = md.getNameAsString();
         int params = md.getParameters().size();
-        Set<String> seen = new java.util.HashSet<>();
-        seen.add(type.getQualifiedName());
-        java.util.Deque<ResolvedReferenceTypeDeclaration> todo = new java.util.ArrayDeque<>();
-        todo.add(type);
-        while (!todo.isEmpty()) {
-            for (ResolvedReferenceType ancestor : todo.poll().getAncestors(true)) {
-                Optional<ResolvedReferenceTypeDeclaration> decl = ancestor.getTypeDeclaration();
-                if (decl.isEmpty() || !seen.add(decl.get().getQualifiedName())) continue;
-                todo.add(decl.get());
-                if (fileOf(decl.get()).isEmpty()) continue;
-                for (ResolvedMethodDeclaration m : decl.get().getDeclaredMethods()) {
-                    if (!m.getName().equals(name) || m.getNumberOfParams() != params) continue;
-                    attempt(() -> {
-                        if (m.getSignature().equals(signature)) linkFrom(out, SemanticEdge.Type.OVERRIDES, path, md, m, line(md));
-                    });
-                }
+        for (ResolvedReferenceTypeDeclaration decl : supertypes(type, false)) {
+            if (fileOf(decl).isEmpty()) continue;
+            for (ResolvedMethodDeclaration m : decl.getDeclaredMethods()) {
+                if (!m.getName().equals(name) || m.getNumberOfParams() != params) continue;
+                attempt(() -> {
+                    if (m.getSignature().equals(signature)) linkFrom(out, SemanticEdge.Type.OVERRIDES, path, md, m, line(md));
+                });
             }
         }
     }
