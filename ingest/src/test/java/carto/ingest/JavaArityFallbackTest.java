@@ -1,12 +1,9 @@
 package carto.ingest;
 
-import carto.graph.TestGraph;
 import carto.graph.neo4j.Neo4jCodeGraph;
-import carto.graph.search.CodeIndex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,75 +21,67 @@ class JavaArityFallbackTest {
 
     @Test
     void aCallWithALibraryTypedArgumentIsLinkedByArityWhenUnambiguous() throws Exception {
-        Path repo = tmp.resolve("repo");
-        Path pkg = Files.createDirectories(repo.resolve("src/main/java/p"));
-        Files.writeString(pkg.resolve("Base.java"), """
-                package p;
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "arity", Map.of(
+                "Base.java", """
+                        package p;
 
-                import com.lib.Gen;
+                        import com.lib.Gen;
 
-                public class Base {
-                    public void flush(Gen g) {
-                    }
-                }
-                """);
-        Files.writeString(pkg.resolve("Writer.java"), """
-                package p;
-
-                import com.lib.Gen;
-
-                public class Writer extends Base {
-                    public void write(Gen g) {
-                    }
-
-                    public void pair(Gen g, int n) {
-                    }
-
-                    public void pair(Gen g, String s) {
-                    }
-
-                    public void plain() {
-                    }
-                }
-                """);
-        Files.writeString(pkg.resolve("User.java"), """
-                package p;
-
-                import com.lib.Gen;
-
-                public class User {
-                    void use(Writer w, Gen g) {
-                        writer().write(g);
-                        w.pair(g, 1);
-                        w.flush(g);
-                        w.plain();
-                        helper(g);
-                        Base inner = new Base() {
-                            void later() {
-                                flush(g);
+                        public class Base {
+                            public void flush(Gen g) {
                             }
-                        };
-                    }
+                        }
+                        """,
+                "Writer.java", """
+                        package p;
 
-                    void helper(Gen g) {
-                    }
+                        import com.lib.Gen;
 
-                    Writer writer() {
-                        return null;
-                    }
+                        public class Writer extends Base {
+                            public void write(Gen g) {
+                            }
 
-                    void flush(Gen g) {
-                    }
-                }
-                """);
-        Neo4jCodeGraph g = TestGraph.graph();
-        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
-            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("arity"), IngestListener.NONE);
-        }
-        List<String> calls = g.read("calls", tx -> tx.run("""
-                MATCH (a:AstNode {repoId: $r})-[c:CALLS]->(b:AstNode {repoId: $r})
-                RETURN a.name + ' -> ' + b.qualifiedName + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
-                Map.of("r", "arity")).list(rec -> rec.get("e").asString()));
+                            public void pair(Gen g, int n) {
+                            }
+
+                            public void pair(Gen g, String s) {
+                            }
+
+                            public void plain() {
+                            }
+                        }
+                        """,
+                "User.java", """
+                        package p;
+
+                        import com.lib.Gen;
+
+                        public class User {
+                            void use(Writer w, Gen g) {
+                                writer().write(g);
+                                w.pair(g, 1);
+                                w.flush(g);
+                                w.plain();
+                                helper(g);
+                                Base inner = new Base() {
+                                    void later() {
+                                        flush(g);
+                                    }
+                                };
+                            }
+
+                            void helper(Gen g) {
+                            }
+
+                            Writer writer() {
+                                return null;
+                            }
+
+                            void flush(Gen g) {
+                            }
+                        }
+                        """));
+        List<String> calls = JavaPackage.calls(g, "arity");
         // pair(g, 1) has two candidates of two parameters; flush(g) in the anonymous Base means Base.flush, not
         // User.flush, and without the class's own declaration to ask that call is left out. w.flush(g) and helper(g)
         // are exact: Writer's and User's only members of those names need no argument typed; the receiver of
@@ -108,57 +97,49 @@ class JavaArityFallbackTest {
 
     @Test
     void anUnqualifiedCallToTheOnlyMemberOfItsNameIsExactWithoutTypingItsArguments() throws Exception {
-        Path repo = tmp.resolve("repo2");
-        Path pkg = Files.createDirectories(repo.resolve("src/main/java/p"));
-        Files.writeString(pkg.resolve("Base.java"), """
-                package p;
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "only", Map.of(
+                "Base.java", """
+                        package p;
 
-                import com.lib.Gen;
+                        import com.lib.Gen;
 
-                public class Base {
-                    private void quiet(Gen g) {
-                    }
+                        public class Base {
+                            private void quiet(Gen g) {
+                            }
 
-                    protected void shared(Gen g) {
-                    }
+                            protected void shared(Gen g) {
+                            }
 
-                    public void other(Gen g) {
-                    }
-                }
-                """);
-        Files.writeString(pkg.resolve("Outer.java"), """
-                package p;
-
-                import com.lib.Gen;
-
-                public class Outer {
-                    void quiet(Gen g) {
-                    }
-
-                    void twice(Gen g) {
-                    }
-
-                    void twice(Gen g, int n) {
-                    }
-
-                    class Inner extends Base {
-                        void run(Gen g) {
-                            quiet(g);
-                            shared(g);
-                            this.other(g);
-                            twice(g);
+                            public void other(Gen g) {
+                            }
                         }
-                    }
-                }
-                """);
-        Neo4jCodeGraph g = TestGraph.graph();
-        try (CodeIndex index = CodeIndex.open(tmp.resolve("index2"))) {
-            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("only"), IngestListener.NONE);
-        }
-        List<String> calls = g.read("calls", tx -> tx.run("""
-                MATCH (a:AstNode {repoId: $r})-[c:CALLS]->(b:AstNode {repoId: $r})
-                RETURN a.name + ' -> ' + b.qualifiedName + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
-                Map.of("r", "only")).list(rec -> rec.get("e").asString()));
+                        """,
+                "Outer.java", """
+                        package p;
+
+                        import com.lib.Gen;
+
+                        public class Outer {
+                            void quiet(Gen g) {
+                            }
+
+                            void twice(Gen g) {
+                            }
+
+                            void twice(Gen g, int n) {
+                            }
+
+                            class Inner extends Base {
+                                void run(Gen g) {
+                                    quiet(g);
+                                    shared(g);
+                                    this.other(g);
+                                    twice(g);
+                                }
+                            }
+                        }
+                        """));
+        List<String> calls = JavaPackage.calls(g, "only");
         // Base's private quiet is not a member of Inner, so Java finds Outer's; shared and other are Inner's inherited
         // members, called with or without this; twice has two overloads, which only the solver (or the arity fallback)
         // can tell apart

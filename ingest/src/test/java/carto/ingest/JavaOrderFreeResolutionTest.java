@@ -1,12 +1,9 @@
 package carto.ingest;
 
-import carto.graph.TestGraph;
 import carto.graph.neo4j.Neo4jCodeGraph;
-import carto.graph.search.CodeIndex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,113 +23,108 @@ class JavaOrderFreeResolutionTest {
 
     @Test
     void overridesAndCallsDoNotDependOnTheOrderTheSolverListsMethodsIn() throws Exception {
-        Path repo = tmp.resolve("repo");
-        Path pkg = Files.createDirectories(repo.resolve("src/main/java/p"));
-        Files.writeString(pkg.resolve("Ctx.java"), """
-                package p;
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "order", Map.of(
+                "Ctx.java", """
+                        package p;
 
-                public class Ctx {
-                }
-                """);
-        Files.writeString(pkg.resolve("Base.java"), """
-                package p;
+                        public class Ctx {
+                        }
+                        """,
+                "Base.java", """
+                        package p;
 
-                import com.lib.A;
-                import com.lib.B;
-                import com.lib.C;
-                import com.lib.D;
-                import com.lib.E;
+                        import com.lib.A;
+                        import com.lib.B;
+                        import com.lib.C;
+                        import com.lib.D;
+                        import com.lib.E;
 
-                public abstract class Base {
-                    public abstract Base with(A a);
-                    public abstract Base with(B b);
-                    public abstract Base with(Ctx c);
-                    public abstract Base with(C c);
-                    public abstract Base with(D d);
-                    public abstract Base with(E e);
+                        public abstract class Base {
+                            public abstract Base with(A a);
+                            public abstract Base with(B b);
+                            public abstract Base with(Ctx c);
+                            public abstract Base with(C c);
+                            public abstract Base with(D d);
+                            public abstract Base with(E e);
 
-                    public abstract Base and(A a);
-                    public abstract Base and(B b);
-                    public abstract Base and(C c);
-                    public abstract Base and(Ctx c);
-                    public abstract Base and(D d);
-                    public abstract Base and(E e);
+                            public abstract Base and(A a);
+                            public abstract Base and(B b);
+                            public abstract Base and(C c);
+                            public abstract Base and(Ctx c);
+                            public abstract Base and(D d);
+                            public abstract Base and(E e);
 
-                    public abstract Base or(A a);
-                    public abstract Base or(B b);
-                    public abstract Base or(C c);
-                    public abstract Base or(D d);
-                    public abstract Base or(E e);
-                    public abstract Base or(Ctx c);
-                }
-                """);
-        Files.writeString(pkg.resolve("Sub.java"), """
-                package p;
+                            public abstract Base or(A a);
+                            public abstract Base or(B b);
+                            public abstract Base or(C c);
+                            public abstract Base or(D d);
+                            public abstract Base or(E e);
+                            public abstract Base or(Ctx c);
+                        }
+                        """,
+                "Sub.java", """
+                        package p;
 
-                public class Sub extends Base {
-                    @Override
-                    public Sub with(Ctx c) {
-                        return this;
-                    }
+                        public class Sub extends Base {
+                            @Override
+                            public Sub with(Ctx c) {
+                                return this;
+                            }
 
-                    @Override
-                    public Sub and(Ctx c) {
-                        return this;
-                    }
+                            @Override
+                            public Sub and(Ctx c) {
+                                return this;
+                            }
 
-                    @Override
-                    public Sub or(Ctx c) {
-                        return this;
-                    }
-                }
-                """);
-        Files.writeString(pkg.resolve("Chain.java"), """
-                package p;
+                            @Override
+                            public Sub or(Ctx c) {
+                                return this;
+                            }
+                        }
+                        """,
+                "Chain.java", """
+                        package p;
 
-                import java.util.AbstractCollection;
-                import java.util.Deque;
+                        import java.util.AbstractCollection;
+                        import java.util.Deque;
 
-                public abstract class Chain<E extends Chain.Link<E>> extends AbstractCollection<E> implements Deque<E> {
-                    interface Link<T> {
-                    }
+                        public abstract class Chain<E extends Chain.Link<E>> extends AbstractCollection<E> implements Deque<E> {
+                            interface Link<T> {
+                            }
 
-                    @Override
-                    @SuppressWarnings("unchecked")
-                    public boolean remove(Object o) {
-                        return (o instanceof Link<?>) && remove((E) o);
-                    }
+                            @Override
+                            @SuppressWarnings("unchecked")
+                            public boolean remove(Object o) {
+                                return (o instanceof Link<?>) && remove((E) o);
+                            }
 
-                    boolean remove(E e) {
-                        return true;
-                    }
+                            boolean remove(E e) {
+                                return true;
+                            }
 
-                    @Override
-                    public boolean removeFirstOccurrence(Object o) {
-                        return remove(o);
-                    }
+                            @Override
+                            public boolean removeFirstOccurrence(Object o) {
+                                return remove(o);
+                            }
 
-                    @Override
-                    public boolean removeLastOccurrence(Object o) {
-                        return remove(o);
-                    }
+                            @Override
+                            public boolean removeLastOccurrence(Object o) {
+                                return remove(o);
+                            }
 
-                    public boolean drop(Object o) {
-                        return remove(o);
-                    }
+                            public boolean drop(Object o) {
+                                return remove(o);
+                            }
 
-                    public boolean discard(Object o) {
-                        return remove(o);
-                    }
+                            public boolean discard(Object o) {
+                                return remove(o);
+                            }
 
-                    public boolean forget(Object o) {
-                        return remove(o);
-                    }
-                }
-                """);
-        Neo4jCodeGraph g = TestGraph.graph();
-        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
-            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("order"), IngestListener.NONE);
-        }
+                            public boolean forget(Object o) {
+                                return remove(o);
+                            }
+                        }
+                        """));
         List<String> overrides = g.read("overrides", tx -> tx.run("""
                 MATCH (a:AstNode {repoId: $r})-[:OVERRIDES]->(b:AstNode {repoId: $r})
                 RETURN a.qualifiedName + ' -> ' + b.qualifiedName + ' line ' + b.startLine AS e ORDER BY e""",

@@ -1,0 +1,36 @@
+package carto.ingest;
+
+import carto.graph.TestGraph;
+import carto.graph.neo4j.Neo4jCodeGraph;
+import carto.graph.search.CodeIndex;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** A repository of one Java package {@code p} in Maven's layout, written from sources and ingested into the test graph. */
+final class JavaPackage {
+    private JavaPackage() {}
+
+    /** Writes {@code sources} (file name to text) under {@code dir/repoId/src/main/java/p} and ingests that repository as {@code repoId}. */
+    static Neo4jCodeGraph ingest(Path dir, String repoId, Map<String, String> sources) throws IOException {
+        Path repo = dir.resolve(repoId);
+        Path pkg = Files.createDirectories(repo.resolve("src/main/java/p"));
+        for (Map.Entry<String, String> e : sources.entrySet()) Files.writeString(pkg.resolve(e.getKey()), e.getValue());
+        Neo4jCodeGraph g = TestGraph.graph();
+        try (CodeIndex index = CodeIndex.open(dir.resolve(repoId + "-index"))) {
+            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId(repoId), IngestListener.NONE);
+        }
+        return g;
+    }
+
+    /** The repository's calls between definitions, as "caller -> callee's qualified name, resolution, line", sorted. */
+    static List<String> calls(Neo4jCodeGraph g, String repoId) {
+        return g.read("calls", tx -> tx.run("""
+                MATCH (a:AstNode {repoId: $r})-[c:CALLS]->(b:AstNode {repoId: $r})
+                RETURN a.name + ' -> ' + b.qualifiedName + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
+                Map.of("r", repoId)).list(rec -> rec.get("e").asString()));
+    }
+}
