@@ -25,6 +25,7 @@ public final class HeuristicResolver {
 
     private final Map<String, List<CodeGraph.Definition>> byName = new HashMap<>();
     private final Map<String, List<CodeGraph.Definition>> byFile = new HashMap<>();
+    private final Map<String, Scopes> scopes = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, CodeGraph.Definition> byQualifiedName = new HashMap<>();
     private final Map<String, String> languages;
     private final Set<String> files;
@@ -93,12 +94,50 @@ public final class HeuristicResolver {
 
     /** The innermost definition containing a byte offset. */
     private CodeGraph.Definition enclosing(String path, int at) {
-        CodeGraph.Definition best = null;
-        for (CodeGraph.Definition d : byFile.getOrDefault(path, List.of())) {
-            if (d.startByte() > at) break;
-            if (at < d.endByte() && (best == null || d.endByte() - d.startByte() <= best.endByte() - best.startByte())) best = d;
+        return scopes.computeIfAbsent(path, p -> new Scopes(byFile.getOrDefault(p, List.of()))).enclosing(at);
+    }
+
+    /**
+     * A file's definitions as the tree they form, for finding the one around an offset without
+     * scanning the file's definitions for every reference (TypeScript files with thousands of
+     * methods made that scan a visible part of resolving them).
+     */
+    private static final class Scopes {
+        private final CodeGraph.Definition[] defs;
+        private final int[] starts;
+        /** The index of the innermost definition containing each one, or -1. */
+        private final int[] parent;
+
+        Scopes(List<CodeGraph.Definition> list) {
+            // outer before inner where two start together; the same range keeps its order, so the later one is inner
+            defs = list.stream().sorted(Comparator.comparingInt(CodeGraph.Definition::startByte)
+                    .thenComparing(Comparator.comparingInt(CodeGraph.Definition::endByte).reversed())).toArray(CodeGraph.Definition[]::new);
+            starts = new int[defs.length];
+            parent = new int[defs.length];
+            int[] open = new int[defs.length];
+            int depth = 0;
+            for (int i = 0; i < defs.length; i++) {
+                starts[i] = defs[i].startByte();
+                while (depth > 0 && defs[open[depth - 1]].endByte() < defs[i].endByte()) depth--;
+                parent[i] = depth > 0 ? open[depth - 1] : -1;
+                open[depth++] = i;
+            }
         }
-        return best;
+
+        /**
+         * Definitions nest or are disjoint, so the innermost one around {@code at} is the last one
+         * starting at or before it, or the nearest of its ancestors that still reaches past it.
+         */
+        CodeGraph.Definition enclosing(int at) {
+            int lo = 0, hi = defs.length; // first index starting after at
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (starts[mid] <= at) lo = mid + 1;
+                else hi = mid;
+            }
+            for (int i = lo - 1; i >= 0; i = parent[i]) if (at < defs[i].endByte()) return defs[i];
+            return null;
+        }
     }
 
     private CodeGraph.Definition pick(String path, String lang, String name, Set<String> kinds, Set<String> imported, CodeGraph.Definition from) {
