@@ -27,6 +27,14 @@ public final class CodeFrontEnd {
                     + "singleton_method|program|module|source_file|translation_unit|compilation_unit|statement_block|declaration_list|"
                     + "field_declaration_list|class_body|interface_body|enum_body|switch_case|case_clause|preproc_.*|ERROR|"
                     + "decorated_definition|lambda|arrow_function|function_expression|anonymous_class|object_creation_expression");
+    /**
+     * Names the structural pattern catches that are parts of a statement, not statements: parameters,
+     * a declaration's specifiers ({@code static}, {@code struct x} naming a type, an import's or
+     * export's names), a type's supertypes and constraints, the pieces of a preprocessor line, the
+     * clauses of a comprehension. Above full depth they are left out (jq: a fifth of its syntax nodes).
+     */
+    private static final Pattern BELOW_STATEMENTS = Pattern.compile(
+            ".*parameter_declaration|.*_specifier|preproc_(arg|params|defined|directive)|(import|export|extends|implements|where)_clause|for_in_clause|if_clause");
     private static final Set<String> FUNCTION_VALUES = Set.of("arrow_function", "function_expression", "function", "generator_function");
     private static final Map<String, List<String>> QUERY_GROUPS = new ConcurrentHashMap<>();
     private static final Set<String> IMPORTING_CALLS = Set.of("require", "require_relative", "load", "import", "source", ".");
@@ -88,14 +96,19 @@ public final class CodeFrontEnd {
             if (name == null || name.isEmpty() || name.startsWith("_") || !Character.isLetter(name.charAt(0))) continue;
             boolean keep = switch (depth) {
                 case DECLARATIONS -> spec.definitions().containsKey(name) || name.equals("ERROR");
-                case STATEMENTS -> spec.definitions().containsKey(name) || STRUCTURAL.matcher(name).matches();
+                case STATEMENTS -> spec.definitions().containsKey(name) || (STRUCTURAL.matcher(name).matches() && !BELOW_STATEMENTS.matcher(name).matches());
                 case FULL -> true;
             };
             if (keep) names.add(name);
         }
         names.add("ERROR");
+        boolean bodies = depth != AstDepth.FULL && grammar.fieldIdForName("body") > 0;
         StringBuilder q = new StringBuilder("[");
-        for (String n : names) q.append(" (").append(n).append(")");
+        for (String n : names) {
+            // a struct, union, enum or class specifier defines a type only with its body; without, it names one
+            if (bodies && n.endsWith("_specifier")) q.append(" (").append(n).append(" body: (_))");
+            else q.append(" (").append(n).append(")");
+        }
         return q.append("] @node").toString();
     }
 

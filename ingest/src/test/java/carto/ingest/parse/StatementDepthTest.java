@@ -1,0 +1,66 @@
+package carto.ingest.parse;
+
+import carto.graph.FileGraph;
+import carto.ingest.lang.Language;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** At statement depth a statement's parts are left out; full depth keeps them. */
+class StatementDepthTest {
+    private static final String C = """
+            #define SQUARE(x) ((x) * (x))
+            #pragma once
+            struct point { int x; int y; };
+            static int norm(struct point *p, int scale) {
+                struct point copy = *p;
+                return SQUARE(copy.x) * scale;
+            }
+            """;
+
+    @Test
+    void parametersSpecifiersAndPreprocessorPiecesAreNotStatements() {
+        List<String> types = types(Language.C, C, AstDepth.STATEMENTS);
+        assertEquals(List.of("translation_unit", "preproc_function_def", "preproc_call", "struct_specifier", "field_declaration_list",
+                "field_declaration", "field_declaration", "function_definition", "compound_statement", "declaration", "return_statement"), types);
+        List<FileGraph.AstNodeRecord> nodes = nodes(Language.C, C, AstDepth.STATEMENTS);
+        assertEquals("struct", nodes.get(3).kind(), "the struct with its body is a definition");
+        assertEquals("point", nodes.get(3).name());
+
+        List<String> full = types(Language.C, C, AstDepth.FULL);
+        for (String part : List.of("parameter_declaration", "storage_class_specifier", "preproc_arg", "preproc_params", "preproc_directive")) {
+            assertTrue(full.contains(part), part + " is kept at full depth");
+        }
+        assertEquals(3, full.stream().filter("struct_specifier"::equals).count(), "the definition and the two uses of its name");
+    }
+
+    @Test
+    void declarationDepthKeepsOnlyTheStructThatHasABody() {
+        // (and the local declaration: a C declaration is a definition at the top level only, which the name tells later)
+        List<FileGraph.AstNodeRecord> nodes = nodes(Language.C, C, AstDepth.DECLARATIONS);
+        assertEquals(List.of("translation_unit", "preproc_function_def", "struct_specifier", "function_definition", "declaration"),
+                nodes.stream().map(FileGraph.AstNodeRecord::type).toList());
+    }
+
+    @Test
+    void comprehensionClausesImportNamesAndSupertypesAreNotStatements() {
+        List<String> python = types(Language.PYTHON, "def f(xs):\n    return [x for x in xs if x]\n", AstDepth.STATEMENTS);
+        assertEquals(List.of("module", "function_definition", "block", "return_statement"), python);
+        List<String> ts = types(Language.TYPESCRIPT, "import { a, b } from './m';\nexport { a };\nclass C extends B implements I {}\n", AstDepth.STATEMENTS);
+        assertEquals(List.of("program", "import_statement", "export_statement", "class_declaration", "class_body"), ts);
+    }
+
+    private static List<String> types(Language language, String source, AstDepth depth) {
+        return nodes(language, source, depth).stream().map(FileGraph.AstNodeRecord::type).toList();
+    }
+
+    private static List<FileGraph.AstNodeRecord> nodes(Language language, String source, AstDepth depth) {
+        try (TreeSitterParser parser = language.parser(); SyntaxTree tree = parser.parse(source.getBytes(StandardCharsets.UTF_8))) {
+            return new CodeFrontEnd(language, depth).parse(tree, parser.grammar(), "f." + language.id).nodes();
+        }
+    }
+}
