@@ -31,7 +31,7 @@ public final class CodeFrontEnd {
      * Names the structural pattern catches that are parts of a statement, not statements: parameters,
      * a declaration's specifiers ({@code static}, {@code struct x} naming a type, an import's or
      * export's names), a type's supertypes and constraints, the pieces of a preprocessor line, the
-     * clauses of a comprehension. Above full depth they are left out (jq: a fifth of its syntax nodes).
+     * clauses of a comprehension. Statement depth leaves them out (jq: a fifth of its syntax nodes).
      */
     private static final Pattern BELOW_STATEMENTS = Pattern.compile(
             ".*parameter_declaration|.*_specifier|preproc_(arg|params|defined|directive)|(import|export|extends|implements|where)_clause|for_in_clause|if_clause");
