@@ -131,6 +131,34 @@ class CliTest {
     }
 
     @Test
+    void benchIngestPrintsTheFiguresOfTheIssueAndAnIncrementalReingest() throws Exception {
+        Path repo = Files.createDirectories(tmp.resolve("calc"));
+        Files.writeString(repo.resolve("calc.py"), "def add(a, b):\n    return a + b\n\n\ndef twice(x):\n    return add(x, x)\n");
+        Files.writeString(repo.resolve("main.c"), "static int sq(int x) { return x * x; }\n\nint main(void) {\n    return sq(3);\n}\n");
+        Files.writeString(repo.resolve("README.md"), "# Calc\n\nAdds numbers.\n");
+        Run r = run("bench", "ingest", repo.toString());
+        assertEquals(0, r.code(), r.err());
+        com.fasterxml.jackson.databind.JsonNode j = Json.MAPPER.readTree(r.out());
+        assertEquals(3, j.get("files").asInt(), r.out());
+        assertEquals(6 + 5 + 3, j.get("lines").asInt(), r.out());
+        assertEquals(2, j.at("/files_by_language/python").asInt() + j.at("/files_by_language/c").asInt(), r.out());
+        // Repository, 3 files, AST nodes of 4 functions and more, a text chunk; CALLS twice->add and main->sq
+        assertTrue(j.get("nodes").asInt() > 10 && j.get("edges").asInt() > 10, r.out());
+        assertEquals(2, j.get("semantic_edges").asInt(), r.out());
+        double secs = j.get("seconds").asDouble();
+        assertTrue(secs > 0, r.out());
+        // lines/s comes from the unrounded seconds
+        assertEquals(14 / secs, j.get("lines_per_second").asDouble(), 14 / secs * 0.05 + 1, r.out());
+        assertTrue(j.get("peak_heap_bytes").asLong() > 0 && j.get("incremental_seconds").asDouble() > 0, r.out());
+        assertEquals(1, j.get("incremental_files_resolved").asInt(), r.out());
+        assertEquals(carto.ingest.parse.TreeSitterParser.runtime(), j.get("tree_sitter").asText());
+        assertEquals("cold (first ingest of this process)", j.get("jvm").asText());
+        assertEquals("def add(a, b):\n    return a + b\n\n\ndef twice(x):\n    return add(x, x)\n", Files.readString(repo.resolve("calc.py")),
+                "the file the benchmark touched is restored");
+        assertEquals("static int sq(int x) { return x * x; }\n\nint main(void) {\n    return sq(3);\n}\n", Files.readString(repo.resolve("main.c")));
+    }
+
+    @Test
     void benchPiePrintsLatenciesAndAgreement() throws Exception {
         Path trace = carto.inference.Fixtures.shared().resolve("datasets/fim/HumanEval-MultiLineInfilling.dev.jsonl");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(trace), "SKIPPED: " + trace + " is absent");

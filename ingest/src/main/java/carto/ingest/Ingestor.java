@@ -534,9 +534,9 @@ public final class Ingestor {
         return new Parsed(s, new FileGraph(node, code.nodes(), List.of()), code.references(), docs);
     }
 
-    private static final Map<Language, org.treesitter.TSLanguage> GRAMMARS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Language, carto.ingest.parse.Grammar> GRAMMARS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private static org.treesitter.TSLanguage grammarOf(Language l) {
+    private static carto.ingest.parse.Grammar grammarOf(Language l) {
         return GRAMMARS.computeIfAbsent(l, lang -> {
             try (TreeSitterParser p = lang.parser()) {
                 return p.grammar();

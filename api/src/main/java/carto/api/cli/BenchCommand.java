@@ -61,6 +61,7 @@ public final class BenchCommand implements Runnable {
                     kg.index().deleteRepository("bench-warmup");
                 }
                 r.put("jvm", warm ? "warm (after one throw-away ingest)" : "cold (first ingest of this process)");
+                r.put("tree_sitter", carto.ingest.parse.TreeSitterParser.runtime());
                 System.gc();
                 resetPeaks();
                 Map<String, Double> cpuBefore = ThreadCpu.byThreadGroup();

@@ -3,8 +3,6 @@ package carto.ingest.parse;
 import carto.graph.FileGraph;
 import carto.ingest.lang.Language;
 import carto.ingest.lang.LanguageSpec;
-import org.treesitter.TSLanguage;
-import org.treesitter.TSSymbolType;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -70,7 +68,7 @@ public final class CodeFrontEnd {
     }
 
     /** This language's queries in the order of the group constants. */
-    private List<String> groups(TSLanguage grammar) {
+    private List<String> groups(Grammar grammar) {
         return QUERY_GROUPS.computeIfAbsent(language.id + "/" + depth + "/" + nameReferences, k -> {
             String pkg = switch (language) {
                 case JAVA -> "(package_declaration [(scoped_identifier) (identifier)] @pkg)";
@@ -88,10 +86,10 @@ public final class CodeFrontEnd {
     }
 
     /** The query matching every structural node type of this grammar (built from its symbol table). */
-    private String structureQuery(TSLanguage grammar) {
+    private String structureQuery(Grammar grammar) {
         Set<String> names = new LinkedHashSet<>();
         for (int i = 0; i < grammar.symbolCount(); i++) {
-            if (grammar.symbolType(i) != TSSymbolType.TSSymbolTypeRegular) continue;
+            if (!grammar.isRegular(i)) continue;
             String name = grammar.symbolName(i);
             if (name == null || name.isEmpty() || name.startsWith("_") || !Character.isLetter(name.charAt(0))) continue;
             boolean keep = switch (depth) {
@@ -102,7 +100,7 @@ public final class CodeFrontEnd {
             if (keep) names.add(name);
         }
         names.add("ERROR");
-        boolean bodies = depth != AstDepth.FULL && grammar.fieldIdForName("body") > 0;
+        boolean bodies = depth != AstDepth.FULL && grammar.fieldId("body") > 0;
         StringBuilder q = new StringBuilder("[");
         for (String n : names) {
             // a struct, union, enum or class specifier defines a type only with its body; without, it names one
@@ -112,12 +110,12 @@ public final class CodeFrontEnd {
         return q.append("] @node").toString();
     }
 
-    public ParsedCode parse(SyntaxTree tree, TSLanguage grammar, String relativePath) {
+    public ParsedCode parse(SyntaxTree tree, Grammar grammar, String relativePath) {
         return parse(tree, grammar, relativePath, null);
     }
 
     /** {@code modulePrefix} overrides the qualified-name prefix derived from the file (e.g. a Python package path). */
-    public ParsedCode parse(SyntaxTree tree, TSLanguage grammar, String relativePath, String modulePrefix) {
+    public ParsedCode parse(SyntaxTree tree, Grammar grammar, String relativePath, String modulePrefix) {
         SyntaxNode root = tree.root();
         List<SyntaxNode> kept = new ArrayList<>();
         kept.add(root);

@@ -1,10 +1,10 @@
 package carto.ingest.parse;
 
-import org.treesitter.TSLanguage;
 import org.treesitter.TSParser;
-import org.treesitter.TSQuery;
-import org.treesitter.TSTree;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -14,7 +14,13 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
@@ -22,12 +28,19 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * Tree-sitter's C API called directly through the foreign-function API, for what runs once per
- * node: walking query matches and reading a node's bytes, type and children. The JNI binding
- * (which loads the native libraries, parses and compiles queries) looks up its field IDs on every
- * call and allocates a Java object per node; that was a third of an ingest's parse time. The
- * binding's native library exports the C API, and it is associated with our class loader, so the
- * loader's symbol lookup finds it.
+ * Tree-sitter's C API, called through the foreign-function API: parsing, queries, nodes and grammar
+ * metadata. The functions come from one of two native libraries, chosen once per process:
+ * <ul>
+ * <li>Carto's own build ({@code ingest/native/build.sh}, packaged as a resource): tree-sitter and
+ * the grammars from the same sources as the bonede jars, compiled with {@code -O2}. It parses
+ * about three times faster than the bonede libraries, which are unoptimized builds.</li>
+ * <li>The io.github.bonede JNI binding's libraries, when that build is absent (no C compiler where
+ * Carto was built, an unsupported platform) or {@code -Dcarto.treesitter=bonede} asks for them.
+ * Their runtime library exports the C API, associated with our class loader, so the loader's
+ * symbol lookup finds it; each grammar's pointer comes from the binding's language object.</li>
+ * </ul>
+ * Both give the same trees (the tests compare them node by node). The handles are static finals, so
+ * the JIT binds each call site to its native function: this runs once per node.
  */
 final class TreeSitterNative {
     /** {@code TSNode}: {@code uint32_t context[4]; const void *id; const TSTree *tree;} */
@@ -44,101 +57,167 @@ final class TreeSitterNative {
     static final long MATCH_COUNT = MATCH.byteOffset(MemoryLayout.PathElement.groupElement("capture_count"));
     static final long MATCH_CAPTURES = MATCH.byteOffset(MemoryLayout.PathElement.groupElement("captures"));
 
-    static final MethodHandle TREE_ROOT_NODE, QUERY_CURSOR_NEW, QUERY_CURSOR_DELETE, QUERY_CURSOR_EXEC, QUERY_CURSOR_NEXT_MATCH,
+    /** Where Carto's optimized build lies among the resources. */
+    static final String RESOURCE_DIR = "/carto-native/";
+    /** System property: {@code bonede} parses with the binding's libraries even where Carto's own build exists. */
+    static final String RUNTIME_PROPERTY = "carto.treesitter";
+
+    /** Which library the functions come from, in words (for benchmarks and {@code --verbose}). */
+    static final String RUNTIME;
+    /** Whether that is Carto's optimized build (grammars come from {@code tree_sitter_<name>()}), not the binding's. */
+    static final boolean OPTIMIZED;
+    private static final SymbolLookup LIBRARY;
+
+    static final MethodHandle PARSER_NEW, PARSER_DELETE, PARSER_SET_LANGUAGE, PARSER_PARSE_STRING, TREE_DELETE,
+            QUERY_NEW, QUERY_DELETE, QUERY_PATTERN_COUNT, QUERY_CAPTURE_COUNT, QUERY_CAPTURE_NAME, QUERY_START_BYTE, QUERY_PREDICATES,
+            LANGUAGE_SYMBOL_COUNT, LANGUAGE_SYMBOL_NAME, LANGUAGE_SYMBOL_TYPE, LANGUAGE_FIELD_ID,
+            TREE_ROOT_NODE, QUERY_CURSOR_NEW, QUERY_CURSOR_DELETE, QUERY_CURSOR_EXEC, QUERY_CURSOR_NEXT_MATCH,
             NODE_START_BYTE, NODE_END_BYTE, NODE_SYMBOL, NODE_IS_NAMED, NODE_IS_NULL, NODE_IS_ERROR, NODE_IS_MISSING, NODE_HAS_ERROR,
             NODE_CHILD_COUNT, NODE_CHILD, NODE_CHILD_BY_FIELD_ID;
-    private static final MethodHandle TREE_PTR, QUERY_PTR;
 
     static {
-        try {
-            // loads the runtime's native library (its static initializer), which our lookup then finds
-            MethodHandles.lookup().ensureInitialized(TSParser.class);
-            SymbolLookup lib = SymbolLookup.loaderLookup();
-            Linker linker = Linker.nativeLinker();
-            // short, non-blocking functions that never call back into Java: skip the thread-state transition
-            Linker.Option critical = Linker.Option.critical(false);
-            TREE_ROOT_NODE = handle(linker, lib, "ts_tree_root_node", FunctionDescriptor.of(NODE, ADDRESS), critical);
-            QUERY_CURSOR_NEW = handle(linker, lib, "ts_query_cursor_new", FunctionDescriptor.of(ADDRESS));
-            QUERY_CURSOR_DELETE = handle(linker, lib, "ts_query_cursor_delete", FunctionDescriptor.ofVoid(ADDRESS));
-            QUERY_CURSOR_EXEC = handle(linker, lib, "ts_query_cursor_exec", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, NODE));
-            // runs until the next match, which can be far into a large tree: an ordinary call, so GC can proceed meanwhile
-            QUERY_CURSOR_NEXT_MATCH = handle(linker, lib, "ts_query_cursor_next_match", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS));
-            NODE_START_BYTE = handle(linker, lib, "ts_node_start_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
-            NODE_END_BYTE = handle(linker, lib, "ts_node_end_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
-            NODE_SYMBOL = handle(linker, lib, "ts_node_symbol", FunctionDescriptor.of(JAVA_SHORT, NODE), critical);
-            NODE_IS_NAMED = handle(linker, lib, "ts_node_is_named", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-            NODE_IS_NULL = handle(linker, lib, "ts_node_is_null", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-            NODE_IS_ERROR = handle(linker, lib, "ts_node_is_error", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-            NODE_IS_MISSING = handle(linker, lib, "ts_node_is_missing", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-            NODE_HAS_ERROR = handle(linker, lib, "ts_node_has_error", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-            NODE_CHILD_COUNT = handle(linker, lib, "ts_node_child_count", FunctionDescriptor.of(JAVA_INT, NODE), critical);
-            NODE_CHILD = handle(linker, lib, "ts_node_child", FunctionDescriptor.of(NODE, NODE, JAVA_INT), critical);
-            NODE_CHILD_BY_FIELD_ID = handle(linker, lib, "ts_node_child_by_field_id", FunctionDescriptor.of(NODE, NODE, JAVA_SHORT), critical);
-            TREE_PTR = pointerGetter(TSTree.class);
-            QUERY_PTR = pointerGetter(TSQuery.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+        Path optimized = null;
+        String why;
+        if ("bonede".equalsIgnoreCase(System.getProperty(RUNTIME_PROPERTY, ""))) {
+            why = "-D" + RUNTIME_PROPERTY + "=bonede";
+        } else {
+            try {
+                optimized = optimizedLibrary();
+                why = optimized == null ? "Carto's optimized tree-sitter build is not among the resources (built where no C compiler was found)" : null;
+            } catch (IOException | RuntimeException e) {
+                why = "Carto's optimized tree-sitter build could not be unpacked: " + e.getMessage();
+            }
         }
+        SymbolLookup lib = null;
+        if (optimized != null) {
+            try {
+                lib = SymbolLookup.libraryLookup(optimized, Arena.global());
+            } catch (RuntimeException e) {
+                why = "Carto's optimized tree-sitter build " + optimized + " could not be loaded: " + e.getMessage();
+            }
+        }
+        if (lib != null) {
+            RUNTIME = "carto tree-sitter build (-O2): " + optimized;
+            OPTIMIZED = true;
+        } else {
+            // loads the binding's runtime library (its static initializer), which the loader's lookup then finds
+            try {
+                MethodHandles.lookup().ensureInitialized(TSParser.class);
+            } catch (IllegalAccessException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+            lib = SymbolLookup.loaderLookup();
+            RUNTIME = "io.github.bonede tree-sitter libraries (unoptimized; " + why + ")";
+            OPTIMIZED = false;
+            System.getLogger(TreeSitterNative.class.getName()).log(System.Logger.Level.DEBUG, "parsing with the " + RUNTIME);
+        }
+        LIBRARY = lib;
+        Linker linker = Linker.nativeLinker();
+        // short, non-blocking functions that never call back into Java: skip the thread-state transition
+        Linker.Option critical = Linker.Option.critical(false);
+        PARSER_NEW = handle(linker, lib, "ts_parser_new", FunctionDescriptor.of(ADDRESS));
+        PARSER_DELETE = handle(linker, lib, "ts_parser_delete", FunctionDescriptor.ofVoid(ADDRESS));
+        PARSER_SET_LANGUAGE = handle(linker, lib, "ts_parser_set_language", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS));
+        // a parse takes milliseconds: an ordinary call, so GC can proceed meanwhile
+        PARSER_PARSE_STRING = handle(linker, lib, "ts_parser_parse_string", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+        TREE_DELETE = handle(linker, lib, "ts_tree_delete", FunctionDescriptor.ofVoid(ADDRESS));
+        QUERY_NEW = handle(linker, lib, "ts_query_new", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+        QUERY_DELETE = handle(linker, lib, "ts_query_delete", FunctionDescriptor.ofVoid(ADDRESS));
+        QUERY_PATTERN_COUNT = handle(linker, lib, "ts_query_pattern_count", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        QUERY_CAPTURE_COUNT = handle(linker, lib, "ts_query_capture_count", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        QUERY_CAPTURE_NAME = handle(linker, lib, "ts_query_capture_name_for_id", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+        QUERY_START_BYTE = handle(linker, lib, "ts_query_start_byte_for_pattern", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        QUERY_PREDICATES = handle(linker, lib, "ts_query_predicates_for_pattern", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+        LANGUAGE_SYMBOL_COUNT = handle(linker, lib, "ts_language_symbol_count", FunctionDescriptor.of(JAVA_INT, ADDRESS), critical);
+        LANGUAGE_SYMBOL_NAME = handle(linker, lib, "ts_language_symbol_name", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_SHORT), critical);
+        LANGUAGE_SYMBOL_TYPE = handle(linker, lib, "ts_language_symbol_type", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT), critical);
+        LANGUAGE_FIELD_ID = handle(linker, lib, "ts_language_field_id_for_name", FunctionDescriptor.of(JAVA_SHORT, ADDRESS, ADDRESS, JAVA_INT), critical);
+        TREE_ROOT_NODE = handle(linker, lib, "ts_tree_root_node", FunctionDescriptor.of(NODE, ADDRESS), critical);
+        QUERY_CURSOR_NEW = handle(linker, lib, "ts_query_cursor_new", FunctionDescriptor.of(ADDRESS));
+        QUERY_CURSOR_DELETE = handle(linker, lib, "ts_query_cursor_delete", FunctionDescriptor.ofVoid(ADDRESS));
+        QUERY_CURSOR_EXEC = handle(linker, lib, "ts_query_cursor_exec", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, NODE));
+        // runs until the next match, which can be far into a large tree: an ordinary call
+        QUERY_CURSOR_NEXT_MATCH = handle(linker, lib, "ts_query_cursor_next_match", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS));
+        NODE_START_BYTE = handle(linker, lib, "ts_node_start_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
+        NODE_END_BYTE = handle(linker, lib, "ts_node_end_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
+        NODE_SYMBOL = handle(linker, lib, "ts_node_symbol", FunctionDescriptor.of(JAVA_SHORT, NODE), critical);
+        NODE_IS_NAMED = handle(linker, lib, "ts_node_is_named", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+        NODE_IS_NULL = handle(linker, lib, "ts_node_is_null", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+        NODE_IS_ERROR = handle(linker, lib, "ts_node_is_error", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+        NODE_IS_MISSING = handle(linker, lib, "ts_node_is_missing", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+        NODE_HAS_ERROR = handle(linker, lib, "ts_node_has_error", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+        NODE_CHILD_COUNT = handle(linker, lib, "ts_node_child_count", FunctionDescriptor.of(JAVA_INT, NODE), critical);
+        NODE_CHILD = handle(linker, lib, "ts_node_child", FunctionDescriptor.of(NODE, NODE, JAVA_INT), critical);
+        NODE_CHILD_BY_FIELD_ID = handle(linker, lib, "ts_node_child_by_field_id", FunctionDescriptor.of(NODE, NODE, JAVA_SHORT), critical);
     }
 
     private TreeSitterNative() {}
 
     private static MethodHandle handle(Linker linker, SymbolLookup lib, String name, FunctionDescriptor d, Linker.Option... options) {
         MemorySegment address = lib.find(name).orElseThrow(() -> new IllegalStateException(
-                "the tree-sitter native library does not export " + name + "; Carto needs io.github.bonede:tree-sitter 0.26 or newer"));
+                "the tree-sitter native library (" + RUNTIME + ") does not export " + name + "; Carto needs tree-sitter 0.25 or newer"));
         return linker.downcallHandle(address, d, options);
     }
 
-    /** The binding keeps each native pointer in a non-public {@code getPtr()}: read it once per tree or query. */
-    private static MethodHandle pointerGetter(Class<?> type) throws ReflectiveOperationException {
-        Method m = type.getDeclaredMethod("getPtr");
-        m.setAccessible(true);
-        return MethodHandles.lookup().unreflect(m);
-    }
-
-    static MemorySegment pointer(TSTree tree) {
-        return address(TREE_PTR, tree);
-    }
-
-    static MemorySegment pointer(TSQuery query) {
-        return address(QUERY_PTR, query);
-    }
-
-    private static MemorySegment address(MethodHandle getter, Object o) {
+    /**
+     * A grammar's {@code const TSLanguage *} in Carto's optimized build: what its {@code tree_sitter_<name>()}
+     * returns. Empty when the runtime is the binding's, whose grammars come from their language objects.
+     */
+    static java.util.Optional<MemorySegment> builtInGrammar(String symbol) {
+        if (!OPTIMIZED) return java.util.Optional.empty();
+        MemorySegment f = LIBRARY.find("tree_sitter_" + symbol).orElseThrow(() -> new IllegalStateException(
+                "Carto's tree-sitter build has no grammar tree_sitter_" + symbol + "; rebuild it (ingest/native/build.sh)"));
         try {
-            return MemorySegment.ofAddress((long) getter.invoke(o));
+            MemorySegment language = (MemorySegment) Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.of(ADDRESS)).invokeExact();
+            return java.util.Optional.of(language);
         } catch (Throwable e) {
-            throw new IllegalStateException("cannot read the native pointer of a " + o.getClass().getSimpleName(), e);
+            throw new IllegalStateException("tree_sitter_" + symbol + "() failed: " + e, e);
         }
     }
 
-    /** A grammar, with the names of its symbols (node types) read once each; ERROR and other built-ins lie past the table. */
-    static final class SymbolNames {
-        private final TSLanguage language;
-        private final String[] names;
-        private final java.util.Map<String, Short> fieldIds = new java.util.concurrent.ConcurrentHashMap<>();
-
-        SymbolNames(TSLanguage language) {
-            this.language = language;
-            this.names = new String[language.symbolCount()];
+    /**
+     * The library file of Carto's build for this platform, or null when there is none. On the
+     * classpath as a directory it is used in place; inside a jar it is copied once to the temporary
+     * directory, under a name made of the entry's CRC and size, so processes share the copy and a
+     * different build never reuses a stale one.
+     */
+    private static Path optimizedLibrary() throws IOException {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String platform = (os.contains("linux") ? "linux" : os.contains("mac") ? "macos" : "unknown") + "-"
+                + (arch.equals("amd64") || arch.equals("x86_64") ? "x86_64" : arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : arch);
+        String ext = os.contains("mac") ? ".dylib" : ".so";
+        URL url = TreeSitterNative.class.getResource(RESOURCE_DIR + platform + "/libcarto-treesitter" + ext);
+        if (url == null) return null;
+        if (url.getProtocol().equals("file")) {
+            try {
+                return Path.of(url.toURI());
+            } catch (URISyntaxException e) {
+                throw new IOException(e);
+            }
         }
-
-        TSLanguage language() {
-            return language;
+        var connection = url.openConnection();
+        long size, crc;
+        if (connection instanceof JarURLConnection jar) {
+            var entry = jar.getJarEntry();
+            size = entry.getSize();
+            crc = entry.getCrc();
+        } else {
+            size = connection.getContentLengthLong();
+            crc = connection.getLastModified();
         }
-
-        String name(int symbol) {
-            if (symbol >= names.length) return language.symbolName(symbol);
-            String n = names[symbol];
-            // a race only computes the same immutable string twice
-            if (n == null) names[symbol] = n = language.symbolName(symbol);
-            return n;
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "carto-native-" + System.getProperty("user.name", "user"));
+        Path file = dir.resolve("libcarto-treesitter-" + Long.toHexString(crc) + "-" + size + ext);
+        if (Files.isRegularFile(file) && Files.size(file) == size) return file;
+        Files.createDirectories(dir);
+        Path part = Files.createTempFile(dir, "libcarto-treesitter", ".part");
+        try (InputStream in = connection.getInputStream()) {
+            Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(part);
         }
-
-        /** The grammar's id for a field name, 0 when the grammar has no such field. */
-        short fieldId(String field) {
-            return fieldIds.computeIfAbsent(field, f -> (short) language.fieldIdForName(f));
-        }
+        return file;
     }
 
     /**
@@ -147,11 +226,11 @@ final class TreeSitterNative {
      */
     static final class Slab implements SegmentAllocator {
         private static final long BLOCK = 16 * 1024;
-        private final java.lang.foreign.Arena arena;
+        private final Arena arena;
         private MemorySegment block = MemorySegment.NULL;
         private long used;
 
-        Slab(java.lang.foreign.Arena arena) {
+        Slab(Arena arena) {
             this.arena = arena;
         }
 

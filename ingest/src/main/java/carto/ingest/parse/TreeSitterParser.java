@@ -1,11 +1,6 @@
 package carto.ingest.parse;
 
-import org.treesitter.TSInputEncoding;
 import org.treesitter.TSLanguage;
-import org.treesitter.TSParser;
-import org.treesitter.TSQuery;
-import org.treesitter.TSQueryException;
-import org.treesitter.TSTree;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,109 +14,162 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * Our one door to tree-sitter: parses UTF-8 bytes with a grammar (through the JNI binding, which
- * also loads the native libraries) and exposes the result as {@link SyntaxTree}, whose queries and
- * nodes call tree-sitter's C API directly ({@link TreeSitterNative}). A parser is not thread-safe;
- * use one per thread, and use a tree on the thread that parsed it.
+ * Our one door to tree-sitter: parses UTF-8 bytes with a grammar and exposes the result as
+ * {@link SyntaxTree}, all through tree-sitter's C API ({@link TreeSitterNative}, which also says
+ * which native build it uses). A parser is not thread-safe; use one per thread, and use a tree on
+ * the thread that parsed it.
  */
 public final class TreeSitterParser implements AutoCloseable {
-    /** Each grammar once, with the names of its node types and fields. */
-    private static final Map<String, TreeSitterNative.SymbolNames> GRAMMARS = new ConcurrentHashMap<>();
     private static final Map<String, GroupedQuery> QUERIES = new ConcurrentHashMap<>();
+
+    /** Which tree-sitter build parses, in words: Carto's optimized one or the binding's. */
+    public static String runtime() {
+        return TreeSitterNative.RUNTIME;
+    }
+
+    /** Whether parsing uses Carto's optimized tree-sitter build rather than the binding's libraries. */
+    public static boolean optimizedRuntime() {
+        return TreeSitterNative.OPTIMIZED;
+    }
 
     /**
      * Several queries compiled as one, so a single pass over the tree answers all of them: tree-sitter's
      * cursor cost is mostly the walk, paid once instead of once per query. Each pattern remembers the
      * group (the query text) it came from, found through the pattern's start offset in the joined source.
+     * Compiled queries are kept for the life of the process, like the grammars they belong to.
      */
-    private record GroupedQuery(TSQuery query, MemorySegment pointer, int[] groupOfPattern, String[] captureNames) {
-        static GroupedQuery compile(TSLanguage language, String grammar, List<String> groups) {
+    private record GroupedQuery(MemorySegment pointer, int[] groupOfPattern, String[] captureNames) {
+        static GroupedQuery compile(Grammar grammar, List<String> groups) {
             StringBuilder source = new StringBuilder();
             int[] starts = new int[groups.size()];
             for (int g = 0; g < groups.size(); g++) {
                 starts[g] = source.length();
                 if (groups.get(g) != null) source.append(groups.get(g)).append('\n');
             }
-            TSQuery query;
-            try {
-                query = new TSQuery(language, source.toString());
-            } catch (TSQueryException e) {
-                throw new IllegalArgumentException("invalid tree-sitter query for " + grammar + ": " + e.getMessage(), e);
-            }
-            int[] groupOf = new int[query.getPatternCount()];
-            for (int p = 0; p < groupOf.length; p++) {
-                int at = query.getStartByteForPattern(p), g = 0;
-                // queries are ASCII, so byte and char offsets agree; the last group starting at or before the pattern owns it
-                for (int i = 0; i < starts.length; i++) if (starts[i] <= at && groups.get(i) != null) g = i;
-                groupOf[p] = g;
-            }
-            String[] names = new String[query.getCaptureCount()];
-            for (int c = 0; c < names.length; c++) names[c] = query.getCaptureNameForId(c);
-            for (int p = 0; p < groupOf.length; p++) {
-                // tree-sitter leaves predicates to the caller; none of ours has any, and a match must not pass unchecked
-                if (query.getPredicateForPattern(p).length > 0) {
-                    throw new IllegalArgumentException("tree-sitter query for " + grammar + " uses predicates (#eq?, #match?...), which Carto does not evaluate");
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment text = arena.allocateFrom(source.toString());
+                MemorySegment errorOffset = arena.allocate(JAVA_INT), errorType = arena.allocate(JAVA_INT);
+                MemorySegment query = (MemorySegment) TreeSitterNative.QUERY_NEW.invokeExact(grammar.pointer(), text, (int) text.byteSize() - 1, errorOffset, errorType);
+                if (query.equals(MemorySegment.NULL)) {
+                    int at = errorOffset.get(JAVA_INT, 0);
+                    String near = source.substring(Math.min(at, source.length()), Math.min(source.length(), at + 40));
+                    throw new IllegalArgumentException("invalid tree-sitter query for " + grammar.id() + ": " + QUERY_ERRORS[Math.min(errorType.get(JAVA_INT, 0), QUERY_ERRORS.length - 1)]
+                            + " at offset " + at + " near '" + near + "'");
                 }
+                int patterns = (int) TreeSitterNative.QUERY_PATTERN_COUNT.invokeExact(query);
+                int[] groupOf = new int[patterns];
+                MemorySegment steps = arena.allocate(JAVA_INT);
+                for (int p = 0; p < patterns; p++) {
+                    // tree-sitter leaves predicates to the caller; none of ours has any, and a match must not pass unchecked
+                    MemorySegment ignored = (MemorySegment) TreeSitterNative.QUERY_PREDICATES.invokeExact(query, p, steps);
+                    if (steps.get(JAVA_INT, 0) > 0) {
+                        TreeSitterNative.QUERY_DELETE.invokeExact(query);
+                        throw new IllegalArgumentException("tree-sitter query for " + grammar.id() + " uses predicates (#eq?, #match?...), which Carto does not evaluate");
+                    }
+                    int at = (int) TreeSitterNative.QUERY_START_BYTE.invokeExact(query, p), g = 0;
+                    // queries are ASCII, so byte and char offsets agree; the last group starting at or before the pattern owns it
+                    for (int i = 0; i < starts.length; i++) if (starts[i] <= at && groups.get(i) != null) g = i;
+                    groupOf[p] = g;
+                }
+                String[] names = new String[(int) TreeSitterNative.QUERY_CAPTURE_COUNT.invokeExact(query)];
+                MemorySegment length = arena.allocate(JAVA_INT);
+                for (int c = 0; c < names.length; c++) {
+                    MemorySegment name = (MemorySegment) TreeSitterNative.QUERY_CAPTURE_NAME.invokeExact(query, c, length);
+                    byte[] bytes = name.reinterpret(length.get(JAVA_INT, 0)).toArray(JAVA_BYTE);
+                    names[c] = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+                }
+                return new GroupedQuery(query, groupOf, names);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("compiling a tree-sitter query for " + grammar.id() + " failed: " + e, e);
             }
-            // the query object stays referenced here: its cleaner would free the native query
-            return new GroupedQuery(query, TreeSitterNative.pointer(query), groupOf, names);
         }
     }
 
-    private final TSParser parser = new TSParser();
-    private final String grammar;
-    private final TSLanguage language;
-    private final TreeSitterNative.SymbolNames names;
+    /** TSQueryError, by its value. */
+    private static final String[] QUERY_ERRORS = {"no error", "syntax error", "unknown node type", "unknown field", "unknown capture",
+            "impossible pattern (structure)", "invalid language", "unknown error"};
 
-    public TreeSitterParser(String grammar, Supplier<TSLanguage> factory) {
-        this.grammar = grammar;
-        this.names = GRAMMARS.computeIfAbsent(grammar, g -> new TreeSitterNative.SymbolNames(factory.get()));
-        this.language = names.language();
-        if (!parser.setLanguage(language)) {
-            throw new IllegalStateException("tree-sitter grammar '" + grammar + "' is not compatible with this tree-sitter runtime");
+    private final String grammarId;
+    private final Grammar grammar;
+    private MemorySegment parser;
+
+    /**
+     * A parser for the grammar {@code id}: Carto's build provides it as {@code tree_sitter_<symbol>()},
+     * the binding's library through {@code bindingFactory}.
+     */
+    public TreeSitterParser(String id, String symbol, Supplier<TSLanguage> bindingFactory) {
+        this.grammarId = id;
+        this.grammar = Grammar.load(id, symbol, bindingFactory);
+        try {
+            this.parser = (MemorySegment) TreeSitterNative.PARSER_NEW.invokeExact();
+            if (!(boolean) TreeSitterNative.PARSER_SET_LANGUAGE.invokeExact(parser, grammar.pointer())) {
+                TreeSitterNative.PARSER_DELETE.invokeExact(parser);
+                throw new IllegalStateException("tree-sitter grammar '" + id + "' is not compatible with the tree-sitter runtime (" + runtime() + ")");
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot create a tree-sitter parser for " + id + ": " + e, e);
         }
     }
 
     /** The grammar (for reading its symbol table). */
-    public TSLanguage grammar() {
-        return language;
+    public Grammar grammar() {
+        return grammar;
     }
 
     public SyntaxTree parse(byte[] utf8) {
-        byte[] buffer = new byte[1 << 16];
-        TSTree tree = parser.parse(buffer, null, (buf, offset, position) -> {
-            int n = Math.min(buf.length, utf8.length - offset);
-            if (n <= 0) return 0;
-            System.arraycopy(utf8, offset, buf, 0, n);
-            return n;
-        }, TSInputEncoding.TSInputEncodingUTF8);
-        if (tree == null) throw new IllegalStateException("tree-sitter returned no tree for a " + grammar + " file");
-        return new Tree(tree, utf8);
+        if (parser == null) throw new IllegalStateException("this " + grammarId + " parser is closed");
+        Arena arena = Arena.ofConfined();
+        try {
+            // the tree keeps no reference to its source: the copy lives in the tree's arena only for convenience
+            MemorySegment text = arena.allocate(Math.max(1, utf8.length));
+            MemorySegment.copy(utf8, 0, text, JAVA_BYTE, 0, utf8.length);
+            MemorySegment tree = (MemorySegment) TreeSitterNative.PARSER_PARSE_STRING.invokeExact(parser, MemorySegment.NULL, text, utf8.length);
+            if (tree.equals(MemorySegment.NULL)) throw new IllegalStateException("tree-sitter returned no tree for a " + grammarId + " file");
+            return new Tree(tree, utf8, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        } catch (Throwable e) {
+            arena.close();
+            throw new IllegalStateException("tree-sitter failed to parse a " + grammarId + " file: " + e, e);
+        }
     }
 
     @Override
     public void close() {
-        parser.close();
+        if (parser == null) return;
+        try {
+            TreeSitterNative.PARSER_DELETE.invokeExact(parser);
+        } catch (Throwable e) {
+            throw nativeFailure(e);
+        } finally {
+            parser = null;
+        }
     }
 
     private final class Tree implements SyntaxTree {
-        private final TSTree tree;
         private final byte[] source;
         /** The native memory of this tree's node handles, freed with the tree (so a node used after close fails cleanly). */
-        private final Arena arena = Arena.ofConfined();
-        private final TreeSitterNative.Slab slab = new TreeSitterNative.Slab(arena);
-        private final MemorySegment pointer;
+        private final Arena arena;
+        private final TreeSitterNative.Slab slab;
+        private MemorySegment pointer;
         /** Byte offsets of the newlines, for line numbers (read lazily, once). */
         private int[] newlines;
 
-        Tree(TSTree tree, byte[] source) {
-            this.tree = tree;
+        Tree(MemorySegment tree, byte[] source, Arena arena) {
+            this.pointer = tree;
             this.source = source;
-            this.pointer = TreeSitterNative.pointer(tree);
+            this.arena = arena;
+            this.slab = new TreeSitterNative.Slab(arena);
         }
 
         @Override
@@ -147,8 +195,8 @@ public final class TreeSitterParser implements AutoCloseable {
 
         @Override
         public List<Match> queryGroups(List<String> groups) {
-            GroupedQuery q = QUERIES.computeIfAbsent(grammar + "\u0000" + String.join("\u0000", groups.stream().map(g -> g == null ? "" : g).toList()),
-                    k -> GroupedQuery.compile(language, grammar, groups));
+            GroupedQuery q = QUERIES.computeIfAbsent(grammarId + "\u0000" + String.join("\u0000", groups.stream().map(g -> g == null ? "" : g).toList()),
+                    k -> GroupedQuery.compile(grammar, groups));
             List<Match> out = new ArrayList<>();
             MemorySegment root = ((Node) root()).segment;
             MemorySegment match = slab.allocate(TreeSitterNative.MATCH);
@@ -179,8 +227,8 @@ public final class TreeSitterParser implements AutoCloseable {
             return out;
         }
 
-        TreeSitterNative.SymbolNames names() {
-            return names;
+        Grammar names() {
+            return grammar;
         }
 
         /** 1-based line of a byte offset: one more than the newlines before it. */
@@ -198,8 +246,15 @@ public final class TreeSitterParser implements AutoCloseable {
 
         @Override
         public void close() {
-            arena.close();
-            tree.close();
+            if (pointer == null) return;
+            try {
+                TreeSitterNative.TREE_DELETE.invokeExact(pointer);
+            } catch (Throwable e) {
+                throw nativeFailure(e);
+            } finally {
+                pointer = null;
+                arena.close();
+            }
         }
     }
 
@@ -228,7 +283,7 @@ public final class TreeSitterParser implements AutoCloseable {
         public String type() {
             if (type == null) {
                 try {
-                    type = tree.names().name(Short.toUnsignedInt((short) TreeSitterNative.NODE_SYMBOL.invokeExact(segment)));
+                    type = tree.names().symbolName(Short.toUnsignedInt((short) TreeSitterNative.NODE_SYMBOL.invokeExact(segment)));
                 } catch (Throwable e) {
                     throw nativeFailure(e);
                 }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,8 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Our nodes read tree-sitter's C API directly; the JNI binding reads the same trees its own way.
- * Walking both over the same source must give the same nodes, positions, flags and fields.
+ * Our parser calls tree-sitter's C API directly, in Carto's optimized build where it was built (or
+ * on the bonede libraries: the build runs these tests again with {@code -Dcarto.treesitter=bonede});
+ * the JNI binding parses with its own libraries and reads the trees its own way. Walking both over
+ * the same source must give the same nodes, positions, flags and fields.
  */
 class TreeSitterParserTest {
     private static final List<String> FIELDS = List.of("name", "body", "declarator", "type", "value", "parameters", "condition");
@@ -43,6 +46,14 @@ class TreeSitterParserTest {
     private static final String JAVA = "package a.b;\nclass A implements B {\n  int f = 1;\n  void m() { new C().run(); }\n}\n";
 
     @Test
+    void theRuntimeIsCartosBuildWhereItWasBuiltUnlessTheBindingIsAskedFor() {
+        boolean bindingAsked = "bonede".equals(System.getProperty("carto.treesitter"));
+        boolean built = TreeSitterParser.class.getResource("/carto-native/") != null;
+        assertEquals(built && !bindingAsked, TreeSitterParser.optimizedRuntime(), TreeSitterParser.runtime());
+        assertTrue(TreeSitterParser.runtime().contains(TreeSitterParser.optimizedRuntime() ? "-O2" : "bonede"), TreeSitterParser.runtime());
+    }
+
+    @Test
     void nodesAgreeWithTheBindingOnEveryNodeOfTheTree() {
         assertSameTrees(Language.C, C);
         assertSameTrees(Language.PYTHON, PYTHON);
@@ -50,6 +61,23 @@ class TreeSitterParserTest {
         assertSameTrees(Language.RUST, "fn main() {\n    let v: Vec<u8> = vec![1, 2];\n}\n");
         assertSameTrees(Language.TSX, "export const App = () => <div>{items.map(i => <b>{i}</b>)}</div>;\n");
         assertSameTrees(Language.C, "");
+    }
+
+    @Test
+    void everyGrammarAgreesWithTheBinding() {
+        Map<Language, String> sources = new java.util.EnumMap<>(Language.class);
+        sources.put(Language.CPP, "#include <vector>\ntemplate <typename T> class Box : public Base { T v; public: T get() const { return v; } };\nint main() { Box<int> b; return b.get(); }\n");
+        sources.put(Language.GO, "package main\n\nimport \"fmt\"\n\ntype P struct{ X int }\n\nfunc (p *P) Show() { fmt.Println(p.X) }\n");
+        sources.put(Language.JAVASCRIPT, "import x from './x.js';\nexport class A extends B { m() { return `t${x}`; } }\nconst f = async (a) => await a?.b;\n");
+        sources.put(Language.TYPESCRIPT, "interface I<T> { f(x: T): void }\nexport abstract class C implements I<number> { f(x: number): void {} }\ntype U = string | number;\n");
+        sources.put(Language.KOTLIN, "package a\n\ndata class P(val x: Int) : Base() {\n    fun show() = println(\"$x\")\n}\n");
+        sources.put(Language.CSHARP, "namespace N { public class A : B, I { public int P { get; set; } void M() => Console.WriteLine($\"{P}\"); } }\n");
+        sources.put(Language.RUBY, "module M\n  class A < B\n    def m(x) = x * 2\n    def n; yield <<~T; end\n  end\nend\n");
+        sources.put(Language.PHP, "<?php\nnamespace N;\nclass A extends B implements I { public function m(int $x): int { return $x; } }\n?>\n<b>html</b>\n");
+        sources.put(Language.BASH, "#!/bin/bash\nf() { local x=\"${1:-a}\"; echo \"$x\" | tr a b; }\ncat <<EOF\n$(f)\nEOF\n");
+        sources.put(Language.TYPESCRIPT, "enum E { A = 1 }\nfunction g<T extends object>(t: T): keyof T { return Object.keys(t)[0] as keyof T; }\n");
+        for (var e : sources.entrySet()) assertSameTrees(e.getKey(), e.getValue());
+        for (Language l : Language.values()) if (l.isCode()) assertSameTrees(l, "");
     }
 
     @Test
@@ -95,7 +123,7 @@ class TreeSitterParserTest {
     private static void assertSameTrees(Language language, String source) {
         byte[] utf8 = source.getBytes(StandardCharsets.UTF_8);
         try (TreeSitterParser ours = language.parser(); SyntaxTree tree = ours.parse(utf8); TSParser binding = new TSParser()) {
-            binding.setLanguage(ours.grammar());
+            assertTrue(binding.setLanguage(language.bindingGrammar()));
             TSTree theirs = binding.parseString(null, source);
             try {
                 int[] count = {0};
