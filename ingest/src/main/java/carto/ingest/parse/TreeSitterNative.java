@@ -88,15 +88,17 @@ final class TreeSitterNative {
                 why = "Carto's optimized tree-sitter build could not be unpacked: " + e.getMessage();
             }
         }
+        Handles h = null;
         SymbolLookup lib = null;
         if (optimized != null) {
             try {
                 lib = SymbolLookup.libraryLookup(optimized, Arena.global());
+                h = new Handles(lib);
             } catch (RuntimeException e) {
-                why = "Carto's optimized tree-sitter build " + optimized + " could not be loaded: " + e.getMessage();
+                why = "Carto's optimized tree-sitter build " + optimized + " could not be used: " + e.getMessage();
             }
         }
-        if (lib != null) {
+        if (h != null) {
             RUNTIME = "carto tree-sitter build (-O2): " + optimized;
             OPTIMIZED = true;
         } else {
@@ -107,55 +109,104 @@ final class TreeSitterNative {
                 throw new ExceptionInInitializerError(e);
             }
             lib = SymbolLookup.loaderLookup();
+            h = new Handles(lib);
             RUNTIME = "io.github.bonede tree-sitter libraries (unoptimized; " + why + ")";
             OPTIMIZED = false;
             System.getLogger(TreeSitterNative.class.getName()).log(System.Logger.Level.DEBUG, "parsing with the " + RUNTIME);
         }
         LIBRARY = lib;
-        Linker linker = Linker.nativeLinker();
-        // short, non-blocking functions that never call back into Java: skip the thread-state transition
-        Linker.Option critical = Linker.Option.critical(false);
-        PARSER_NEW = handle(linker, lib, "ts_parser_new", FunctionDescriptor.of(ADDRESS));
-        PARSER_DELETE = handle(linker, lib, "ts_parser_delete", FunctionDescriptor.ofVoid(ADDRESS));
-        PARSER_SET_LANGUAGE = handle(linker, lib, "ts_parser_set_language", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS));
-        // a parse takes milliseconds: an ordinary call, so GC can proceed meanwhile
-        PARSER_PARSE_STRING = handle(linker, lib, "ts_parser_parse_string", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
-        TREE_DELETE = handle(linker, lib, "ts_tree_delete", FunctionDescriptor.ofVoid(ADDRESS));
-        QUERY_NEW = handle(linker, lib, "ts_query_new", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
-        QUERY_DELETE = handle(linker, lib, "ts_query_delete", FunctionDescriptor.ofVoid(ADDRESS));
-        QUERY_PATTERN_COUNT = handle(linker, lib, "ts_query_pattern_count", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        QUERY_CAPTURE_COUNT = handle(linker, lib, "ts_query_capture_count", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        QUERY_CAPTURE_NAME = handle(linker, lib, "ts_query_capture_name_for_id", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-        QUERY_START_BYTE = handle(linker, lib, "ts_query_start_byte_for_pattern", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        QUERY_PREDICATES = handle(linker, lib, "ts_query_predicates_for_pattern", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
-        LANGUAGE_SYMBOL_COUNT = handle(linker, lib, "ts_language_symbol_count", FunctionDescriptor.of(JAVA_INT, ADDRESS), critical);
-        LANGUAGE_SYMBOL_NAME = handle(linker, lib, "ts_language_symbol_name", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_SHORT), critical);
-        LANGUAGE_SYMBOL_TYPE = handle(linker, lib, "ts_language_symbol_type", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT), critical);
-        LANGUAGE_FIELD_ID = handle(linker, lib, "ts_language_field_id_for_name", FunctionDescriptor.of(JAVA_SHORT, ADDRESS, ADDRESS, JAVA_INT), critical);
-        TREE_ROOT_NODE = handle(linker, lib, "ts_tree_root_node", FunctionDescriptor.of(NODE, ADDRESS), critical);
-        QUERY_CURSOR_NEW = handle(linker, lib, "ts_query_cursor_new", FunctionDescriptor.of(ADDRESS));
-        QUERY_CURSOR_DELETE = handle(linker, lib, "ts_query_cursor_delete", FunctionDescriptor.ofVoid(ADDRESS));
-        QUERY_CURSOR_EXEC = handle(linker, lib, "ts_query_cursor_exec", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, NODE));
-        // runs until the next match, which can be far into a large tree: an ordinary call
-        QUERY_CURSOR_NEXT_MATCH = handle(linker, lib, "ts_query_cursor_next_match", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS));
-        NODE_START_BYTE = handle(linker, lib, "ts_node_start_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
-        NODE_END_BYTE = handle(linker, lib, "ts_node_end_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
-        NODE_SYMBOL = handle(linker, lib, "ts_node_symbol", FunctionDescriptor.of(JAVA_SHORT, NODE), critical);
-        NODE_IS_NAMED = handle(linker, lib, "ts_node_is_named", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-        NODE_IS_NULL = handle(linker, lib, "ts_node_is_null", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-        NODE_IS_ERROR = handle(linker, lib, "ts_node_is_error", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-        NODE_IS_MISSING = handle(linker, lib, "ts_node_is_missing", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-        NODE_HAS_ERROR = handle(linker, lib, "ts_node_has_error", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
-        NODE_CHILD_COUNT = handle(linker, lib, "ts_node_child_count", FunctionDescriptor.of(JAVA_INT, NODE), critical);
-        NODE_CHILD = handle(linker, lib, "ts_node_child", FunctionDescriptor.of(NODE, NODE, JAVA_INT), critical);
-        NODE_CHILD_BY_FIELD_ID = handle(linker, lib, "ts_node_child_by_field_id", FunctionDescriptor.of(NODE, NODE, JAVA_SHORT), critical);
+        PARSER_NEW = h.parserNew;
+        PARSER_DELETE = h.parserDelete;
+        PARSER_SET_LANGUAGE = h.parserSetLanguage;
+        PARSER_PARSE_STRING = h.parserParseString;
+        TREE_DELETE = h.treeDelete;
+        QUERY_NEW = h.queryNew;
+        QUERY_DELETE = h.queryDelete;
+        QUERY_PATTERN_COUNT = h.queryPatternCount;
+        QUERY_CAPTURE_COUNT = h.queryCaptureCount;
+        QUERY_CAPTURE_NAME = h.queryCaptureName;
+        QUERY_START_BYTE = h.queryStartByte;
+        QUERY_PREDICATES = h.queryPredicates;
+        LANGUAGE_SYMBOL_COUNT = h.languageSymbolCount;
+        LANGUAGE_SYMBOL_NAME = h.languageSymbolName;
+        LANGUAGE_SYMBOL_TYPE = h.languageSymbolType;
+        LANGUAGE_FIELD_ID = h.languageFieldId;
+        TREE_ROOT_NODE = h.treeRootNode;
+        QUERY_CURSOR_NEW = h.queryCursorNew;
+        QUERY_CURSOR_DELETE = h.queryCursorDelete;
+        QUERY_CURSOR_EXEC = h.queryCursorExec;
+        QUERY_CURSOR_NEXT_MATCH = h.queryCursorNextMatch;
+        NODE_START_BYTE = h.nodeStartByte;
+        NODE_END_BYTE = h.nodeEndByte;
+        NODE_SYMBOL = h.nodeSymbol;
+        NODE_IS_NAMED = h.nodeIsNamed;
+        NODE_IS_NULL = h.nodeIsNull;
+        NODE_IS_ERROR = h.nodeIsError;
+        NODE_IS_MISSING = h.nodeIsMissing;
+        NODE_HAS_ERROR = h.nodeHasError;
+        NODE_CHILD_COUNT = h.nodeChildCount;
+        NODE_CHILD = h.nodeChild;
+        NODE_CHILD_BY_FIELD_ID = h.nodeChildByFieldId;
+    }
+
+    /**
+     * Every function Carto calls, bound in one library: made whole or not at all, so a library
+     * that lacks one (an old build) is passed over for the binding's before anything is parsed.
+     */
+    private static final class Handles {
+        final MethodHandle parserNew, parserDelete, parserSetLanguage, parserParseString, treeDelete,
+                queryNew, queryDelete, queryPatternCount, queryCaptureCount, queryCaptureName, queryStartByte, queryPredicates,
+                languageSymbolCount, languageSymbolName, languageSymbolType, languageFieldId,
+                treeRootNode, queryCursorNew, queryCursorDelete, queryCursorExec, queryCursorNextMatch,
+                nodeStartByte, nodeEndByte, nodeSymbol, nodeIsNamed, nodeIsNull, nodeIsError, nodeIsMissing, nodeHasError,
+                nodeChildCount, nodeChild, nodeChildByFieldId;
+
+        Handles(SymbolLookup lib) {
+            Linker linker = Linker.nativeLinker();
+            // short, non-blocking functions that never call back into Java: skip the thread-state transition
+            Linker.Option critical = Linker.Option.critical(false);
+            parserNew = handle(linker, lib, "ts_parser_new", FunctionDescriptor.of(ADDRESS));
+            parserDelete = handle(linker, lib, "ts_parser_delete", FunctionDescriptor.ofVoid(ADDRESS));
+            parserSetLanguage = handle(linker, lib, "ts_parser_set_language", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS));
+            // a parse takes milliseconds: an ordinary call, so GC can proceed meanwhile
+            parserParseString = handle(linker, lib, "ts_parser_parse_string", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+            treeDelete = handle(linker, lib, "ts_tree_delete", FunctionDescriptor.ofVoid(ADDRESS));
+            queryNew = handle(linker, lib, "ts_query_new", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
+            queryDelete = handle(linker, lib, "ts_query_delete", FunctionDescriptor.ofVoid(ADDRESS));
+            queryPatternCount = handle(linker, lib, "ts_query_pattern_count", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+            queryCaptureCount = handle(linker, lib, "ts_query_capture_count", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+            queryCaptureName = handle(linker, lib, "ts_query_capture_name_for_id", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+            queryStartByte = handle(linker, lib, "ts_query_start_byte_for_pattern", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+            queryPredicates = handle(linker, lib, "ts_query_predicates_for_pattern", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT, ADDRESS));
+            languageSymbolCount = handle(linker, lib, "ts_language_symbol_count", FunctionDescriptor.of(JAVA_INT, ADDRESS), critical);
+            languageSymbolName = handle(linker, lib, "ts_language_symbol_name", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_SHORT), critical);
+            languageSymbolType = handle(linker, lib, "ts_language_symbol_type", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT), critical);
+            languageFieldId = handle(linker, lib, "ts_language_field_id_for_name", FunctionDescriptor.of(JAVA_SHORT, ADDRESS, ADDRESS, JAVA_INT), critical);
+            treeRootNode = handle(linker, lib, "ts_tree_root_node", FunctionDescriptor.of(NODE, ADDRESS), critical);
+            queryCursorNew = handle(linker, lib, "ts_query_cursor_new", FunctionDescriptor.of(ADDRESS));
+            queryCursorDelete = handle(linker, lib, "ts_query_cursor_delete", FunctionDescriptor.ofVoid(ADDRESS));
+            queryCursorExec = handle(linker, lib, "ts_query_cursor_exec", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, NODE));
+            // runs until the next match, which can be far into a large tree: an ordinary call
+            queryCursorNextMatch = handle(linker, lib, "ts_query_cursor_next_match", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS));
+            nodeStartByte = handle(linker, lib, "ts_node_start_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
+            nodeEndByte = handle(linker, lib, "ts_node_end_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
+            nodeSymbol = handle(linker, lib, "ts_node_symbol", FunctionDescriptor.of(JAVA_SHORT, NODE), critical);
+            nodeIsNamed = handle(linker, lib, "ts_node_is_named", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+            nodeIsNull = handle(linker, lib, "ts_node_is_null", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+            nodeIsError = handle(linker, lib, "ts_node_is_error", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+            nodeIsMissing = handle(linker, lib, "ts_node_is_missing", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+            nodeHasError = handle(linker, lib, "ts_node_has_error", FunctionDescriptor.of(JAVA_BOOLEAN, NODE), critical);
+            nodeChildCount = handle(linker, lib, "ts_node_child_count", FunctionDescriptor.of(JAVA_INT, NODE), critical);
+            nodeChild = handle(linker, lib, "ts_node_child", FunctionDescriptor.of(NODE, NODE, JAVA_INT), critical);
+            nodeChildByFieldId = handle(linker, lib, "ts_node_child_by_field_id", FunctionDescriptor.of(NODE, NODE, JAVA_SHORT), critical);
+        }
     }
 
     private TreeSitterNative() {}
 
     private static MethodHandle handle(Linker linker, SymbolLookup lib, String name, FunctionDescriptor d, Linker.Option... options) {
         MemorySegment address = lib.find(name).orElseThrow(() -> new IllegalStateException(
-                "the tree-sitter native library (" + RUNTIME + ") does not export " + name + "; Carto needs tree-sitter 0.25 or newer"));
+                "the tree-sitter native library does not export " + name + "; Carto needs tree-sitter 0.25 or newer"));
         return linker.downcallHandle(address, d, options);
     }
 
@@ -189,6 +240,15 @@ final class TreeSitterNative {
         String ext = os.contains("mac") ? ".dylib" : ".so";
         URL url = TreeSitterNative.class.getResource(RESOURCE_DIR + platform + "/libcarto-treesitter" + ext);
         if (url == null) return null;
+        return unpacked(url, Path.of(System.getProperty("java.io.tmpdir"), "carto-native-" + System.getProperty("user.name", "user")));
+    }
+
+    /**
+     * The file of a library resource: itself when it is a file on the classpath, else (inside a jar)
+     * a copy in {@code dir} named by the entry's CRC and size and made once, so processes share it
+     * and another build never picks up a stale copy. The copy is written aside and moved into place.
+     */
+    static Path unpacked(URL url, Path dir) throws IOException {
         if (url.getProtocol().equals("file")) {
             try {
                 return Path.of(url.toURI());
@@ -206,11 +266,12 @@ final class TreeSitterNative {
             size = connection.getContentLengthLong();
             crc = connection.getLastModified();
         }
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "carto-native-" + System.getProperty("user.name", "user"));
-        Path file = dir.resolve("libcarto-treesitter-" + Long.toHexString(crc) + "-" + size + ext);
+        String name = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
+        int dot = name.lastIndexOf('.');
+        Path file = dir.resolve(name.substring(0, dot) + "-" + Long.toHexString(crc) + "-" + size + name.substring(dot));
+        privateDirectory(dir);
         if (Files.isRegularFile(file) && Files.size(file) == size) return file;
-        Files.createDirectories(dir);
-        Path part = Files.createTempFile(dir, "libcarto-treesitter", ".part");
+        Path part = Files.createTempFile(dir, name, ".part");
         try (InputStream in = connection.getInputStream()) {
             Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
             Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -218,6 +279,33 @@ final class TreeSitterNative {
             Files.deleteIfExists(part);
         }
         return file;
+    }
+
+    /**
+     * Makes {@code dir} readable and writable by its owner only, or checks that it is: a library
+     * someone else could have put there is never loaded (the folder's name is predictable).
+     */
+    static void privateDirectory(Path dir) throws IOException {
+        boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+        if (!Files.isDirectory(dir)) {
+            if (dir.getParent() != null) Files.createDirectories(dir.getParent());
+            try {
+                if (posix) Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                else Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // made by another process meanwhile: checked below like any existing folder
+            }
+        }
+        if (!posix) return;
+        var owner = Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        var me = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(System.getProperty("user.name"));
+        var perms = Files.getPosixFilePermissions(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (Files.isSymbolicLink(dir) || !owner.equals(me) || perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+            throw new IOException(dir + " is not a folder only you can write to (owner " + owner.getName() + ", " +
+                    java.nio.file.attribute.PosixFilePermissions.toString(perms) + "); remove it and run again");
+        }
     }
 
     /**
