@@ -136,6 +136,8 @@ public final class CodeFrontEnd {
         String[] qualified = new String[kept.size()];
         String[] kinds = new String[kept.size()];
         int[] ends = new int[kept.size()];
+        // a node's place in the output (the kept list holds, at declaration depth, some that are no definition)
+        int[] written = new int[kept.size()];
         for (int i = 0; i < kept.size(); i++) {
             SyntaxNode n = kept.get(i);
             // sorted by start, outer first: the parent is the nearest open node that still contains this one
@@ -170,8 +172,14 @@ public final class CodeFrontEnd {
                 if (receiver != null) enclosing = prefix + receiver;
             }
             if (kind != null) qualified[i] = (enclosing != null ? enclosing + "." : prefix) + name;
+            if (depth == AstDepth.DECLARATIONS && kind == null && i > 0 && !type.equals("ERROR")) {
+                // a node of a definition's type that defines nothing (a C local variable or prototype, a Python
+                // assignment in a function): not a declaration; what it contains hangs from its parent
+                continue;
+            }
             boolean error = n.isError() || ((kind != null || i == 0) && n.hasError());
-            out.add(new FileGraph.AstNodeRecord(parent, type, name, kind, kind != null ? qualified[i] : null,
+            written[i] = out.size();
+            out.add(new FileGraph.AstNodeRecord(parent < 0 ? -1 : written[parent], type, name, kind, kind != null ? qualified[i] : null,
                     n.startLine(), n.endLine(), n.startByte(), n.endByte(), error));
             stack[sp++] = i;
         }

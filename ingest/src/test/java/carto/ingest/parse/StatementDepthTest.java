@@ -40,10 +40,24 @@ class StatementDepthTest {
 
     @Test
     void declarationDepthKeepsOnlyTheStructThatHasABody() {
-        // (and the local declaration: a C declaration is a definition at the top level only, which the name tells later)
         List<FileGraph.AstNodeRecord> nodes = nodes(Language.C, C, AstDepth.DECLARATIONS);
-        assertEquals(List.of("translation_unit", "preproc_function_def", "struct_specifier", "function_definition", "declaration"),
+        assertEquals(List.of("translation_unit", "preproc_function_def", "struct_specifier", "function_definition"),
                 nodes.stream().map(FileGraph.AstNodeRecord::type).toList());
+    }
+
+    @Test
+    void declarationDepthKeepsDefinitionsOnlyAndHangsThemFromTheNearestKeptNode() {
+        // a C declaration is a definition at the top level only (a variable, not a prototype); locals are not
+        String c = "int counter;\nint f(int);\nstatic int g(void) {\n    int local = 1;\n    struct s { int a; } v;\n    return local;\n}\n";
+        List<FileGraph.AstNodeRecord> nodes = nodes(Language.C, c, AstDepth.DECLARATIONS);
+        assertEquals(List.of("translation_unit", "declaration", "function_definition", "struct_specifier"),
+                nodes.stream().map(FileGraph.AstNodeRecord::type).toList());
+        assertEquals(List.of(-1, 0, 0, 2), nodes.stream().map(FileGraph.AstNodeRecord::parent).toList(),
+                "the struct inside the function's local declaration hangs from the function");
+        assertEquals("counter", nodes.get(1).name());
+        assertEquals("s", nodes.get(3).name());
+        List<String> statements = types(Language.C, c, AstDepth.STATEMENTS);
+        assertEquals(4, statements.stream().filter("declaration"::equals).count(), "statement depth keeps every declaration");
     }
 
     @Test
