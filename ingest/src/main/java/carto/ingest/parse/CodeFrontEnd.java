@@ -172,9 +172,10 @@ public final class CodeFrontEnd {
                 if (receiver != null) enclosing = prefix + receiver;
             }
             if (kind != null) qualified[i] = (enclosing != null ? enclosing + "." : prefix) + name;
-            if (depth == AstDepth.DECLARATIONS && kind == null && i > 0 && !type.equals("ERROR")) {
-                // a node of a definition's type that defines nothing (a C local variable or prototype, a Python
-                // assignment in a function): not a declaration; what it contains hangs from its parent
+            if (kind == null && i > 0 && !type.equals("ERROR") && (depth == AstDepth.DECLARATIONS || (depth == AstDepth.STATEMENTS && !statement(type)))) {
+                // a node of a definition's type that defines nothing: at declaration depth not a declaration (a C local
+                // variable or prototype), at statement depth a statement's part (a JavaScript declarator whose value is
+                // no function); what it contains hangs from its parent
                 continue;
             }
             boolean error = n.isError() || ((kind != null || i == 0) && n.hasError());
@@ -195,6 +196,14 @@ public final class CodeFrontEnd {
             shape = FileShape.of(out, tree.source(), skips, language == Language.JAVA);
         }
         return new ParsedCode(out, refs, identifiers, root.hasError(), shape);
+    }
+
+    private static final Map<String, Boolean> STATEMENT_TYPES = new ConcurrentHashMap<>();
+
+    /** Whether statement depth keeps a node of this type for its structure (whether or not it defines anything). */
+    private static boolean statement(String type) {
+        // a C or C++ declaration is a statement (a local variable) though its name has no suffix that says so
+        return STATEMENT_TYPES.computeIfAbsent(type, t -> t.equals("declaration") || (STRUCTURAL.matcher(t).matches() && !BELOW_STATEMENTS.matcher(t).matches()));
     }
 
     private static boolean enclosingContainer(int parent, String[] kinds, int[] stack, int sp) {

@@ -68,6 +68,18 @@ class StatementDepthTest {
         assertEquals(List.of("program", "import_statement", "export_statement", "class_declaration", "class_body"), ts);
     }
 
+    @Test
+    void aDeclaratorIsAStatementsPartUnlessItDefinesAFunction() {
+        String ts = "export const handler = (req: R) => {\n    const id = req.id;\n    return id;\n};\nlet count = 0;\n";
+        List<FileGraph.AstNodeRecord> nodes = nodes(Language.TYPESCRIPT, ts, AstDepth.STATEMENTS);
+        assertEquals(List.of("program", "export_statement", "lexical_declaration", "variable_declarator", "arrow_function", "statement_block",
+                "lexical_declaration", "return_statement", "lexical_declaration"), nodes.stream().map(FileGraph.AstNodeRecord::type).toList());
+        assertEquals("handler", nodes.get(3).name());
+        assertEquals("function", nodes.get(3).kind());
+        assertEquals(5, nodes.get(6).parent(), "the local declaration is a statement of the arrow function's block");
+        assertTrue(types(Language.TYPESCRIPT, ts, AstDepth.FULL).stream().filter("variable_declarator"::equals).count() == 3, "full depth keeps every declarator");
+    }
+
     private static List<String> types(Language language, String source, AstDepth depth) {
         return nodes(language, source, depth).stream().map(FileGraph.AstNodeRecord::type).toList();
     }
