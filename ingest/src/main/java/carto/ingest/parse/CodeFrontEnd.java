@@ -32,7 +32,18 @@ public final class CodeFrontEnd {
      * clauses of a comprehension. Statement depth leaves them out (jq: a fifth of its syntax nodes).
      */
     private static final Pattern BELOW_STATEMENTS = Pattern.compile(
-            ".*parameter_declaration|.*_specifier|preproc_(arg|params|defined|directive)|(import|export|extends|implements|where)_clause|for_in_clause|if_clause");
+            ".*parameter_declaration|.*_specifier|preproc_(arg|params|defined|directive)|(import|export|extends|implements|where)_clause|for_in_clause|if_clause|with_clause|with_item");
+    /**
+     * Blocks and bodies that only hold statements or members: statement depth leaves them out, so a
+     * statement hangs from the statement or definition it belongs to (a method from its class, an
+     * if's statements from the if, its else branch's from the else clause) instead of from a node
+     * that repeats that one's range (Flask, Werkzeug, Jinja2 and Click: a quarter of their nodes).
+     * Ruby's {@code block} is a closure, not a container, and stays.
+     */
+    private static final Pattern CONTAINERS = Pattern.compile(
+            "block|compound_statement|statement_block|declaration_list|field_declaration_list|class_body|interface_body|enum_body|"
+                    + "enum_class_body|constructor_body|annotation_type_body|record_body|function_body|control_structure_body|switch_block|"
+                    + "switch_body|body_statement|do_group");
     private static final Set<String> FUNCTION_VALUES = Set.of("arrow_function", "function_expression", "function", "generator_function");
     private static final Map<String, List<String>> QUERY_GROUPS = new ConcurrentHashMap<>();
     private static final Set<String> IMPORTING_CALLS = Set.of("require", "require_relative", "load", "import", "source", ".");
@@ -94,7 +105,8 @@ public final class CodeFrontEnd {
             if (name == null || name.isEmpty() || name.startsWith("_") || !Character.isLetter(name.charAt(0))) continue;
             boolean keep = switch (depth) {
                 case DECLARATIONS -> spec.definitions().containsKey(name) || name.equals("ERROR");
-                case STATEMENTS -> spec.definitions().containsKey(name) || (STRUCTURAL.matcher(name).matches() && !BELOW_STATEMENTS.matcher(name).matches());
+                case STATEMENTS -> spec.definitions().containsKey(name) || (STRUCTURAL.matcher(name).matches() && !BELOW_STATEMENTS.matcher(name).matches()
+                        && !(CONTAINERS.matcher(name).matches() && !(language == Language.RUBY && name.equals("block"))));
                 case FULL -> true;
             };
             if (keep) names.add(name);

@@ -25,8 +25,8 @@ class StatementDepthTest {
     @Test
     void parametersSpecifiersAndPreprocessorPiecesAreNotStatements() {
         List<String> types = types(Language.C, C, AstDepth.STATEMENTS);
-        assertEquals(List.of("translation_unit", "preproc_function_def", "preproc_call", "struct_specifier", "field_declaration_list",
-                "field_declaration", "field_declaration", "function_definition", "compound_statement", "declaration", "return_statement"), types);
+        assertEquals(List.of("translation_unit", "preproc_function_def", "preproc_call", "struct_specifier",
+                "field_declaration", "field_declaration", "function_definition", "declaration", "return_statement"), types);
         List<FileGraph.AstNodeRecord> nodes = nodes(Language.C, C, AstDepth.STATEMENTS);
         assertEquals("struct", nodes.get(3).kind(), "the struct with its body is a definition");
         assertEquals("point", nodes.get(3).name());
@@ -63,21 +63,40 @@ class StatementDepthTest {
     @Test
     void comprehensionClausesImportNamesAndSupertypesAreNotStatements() {
         List<String> python = types(Language.PYTHON, "def f(xs):\n    return [x for x in xs if x]\n", AstDepth.STATEMENTS);
-        assertEquals(List.of("module", "function_definition", "block", "return_statement"), python);
+        assertEquals(List.of("module", "function_definition", "return_statement"), python);
         List<String> ts = types(Language.TYPESCRIPT, "import { a, b } from './m';\nexport { a };\nclass C extends B implements I {}\n", AstDepth.STATEMENTS);
-        assertEquals(List.of("program", "import_statement", "export_statement", "class_declaration", "class_body"), ts);
+        assertEquals(List.of("program", "import_statement", "export_statement", "class_declaration"), ts);
     }
 
     @Test
     void aDeclaratorIsAStatementsPartUnlessItDefinesAFunction() {
         String ts = "export const handler = (req: R) => {\n    const id = req.id;\n    return id;\n};\nlet count = 0;\n";
         List<FileGraph.AstNodeRecord> nodes = nodes(Language.TYPESCRIPT, ts, AstDepth.STATEMENTS);
-        assertEquals(List.of("program", "export_statement", "lexical_declaration", "variable_declarator", "arrow_function", "statement_block",
+        assertEquals(List.of("program", "export_statement", "lexical_declaration", "variable_declarator", "arrow_function",
                 "lexical_declaration", "return_statement", "lexical_declaration"), nodes.stream().map(FileGraph.AstNodeRecord::type).toList());
         assertEquals("handler", nodes.get(3).name());
         assertEquals("function", nodes.get(3).kind());
-        assertEquals(5, nodes.get(6).parent(), "the local declaration is a statement of the arrow function's block");
+        assertEquals(4, nodes.get(5).parent(), "the local declaration is a statement of the arrow function");
         assertTrue(types(Language.TYPESCRIPT, ts, AstDepth.FULL).stream().filter("variable_declarator"::equals).count() == 3, "full depth keeps every declarator");
+    }
+
+    @Test
+    void blocksAndBodiesGiveWayToTheStatementOrDefinitionTheyBelongTo() {
+        String java = "class A {\n  int f;\n  void m(int x) {\n    if (x > 0) { f = x; } else { f = -x; }\n  }\n}\n";
+        List<FileGraph.AstNodeRecord> nodes = nodes(Language.JAVA, java, AstDepth.STATEMENTS);
+        assertEquals(List.of("program", "class_declaration", "field_declaration", "method_declaration", "if_statement", "expression_statement",
+                "expression_statement"), nodes.stream().map(FileGraph.AstNodeRecord::type).toList());
+        assertEquals(List.of(-1, 0, 1, 1, 3, 4, 4), nodes.stream().map(FileGraph.AstNodeRecord::parent).toList(),
+                "members hang from their class, statements from the method and the if");
+        List<String> full = types(Language.JAVA, java, AstDepth.FULL);
+        assertTrue(full.contains("class_body") && full.contains("block"), "full depth keeps them");
+        // Python: the else branch's statements hang from its clause, the if's own from the if
+        List<FileGraph.AstNodeRecord> py = nodes(Language.PYTHON, "def f(x):\n    if x:\n        a = 1\n    else:\n        a = 2\n    return a\n", AstDepth.STATEMENTS);
+        assertEquals(List.of("module", "function_definition", "if_statement", "expression_statement", "else_clause", "expression_statement", "return_statement"),
+                py.stream().map(FileGraph.AstNodeRecord::type).toList());
+        assertEquals(List.of(-1, 0, 1, 2, 2, 4, 1), py.stream().map(FileGraph.AstNodeRecord::parent).toList());
+        // a Ruby block is a closure passed to a call, not a container: it stays
+        assertTrue(types(Language.RUBY, "def each_twice\n  [1, 2].each { |x| puts x }\nend\n", AstDepth.STATEMENTS).contains("block"));
     }
 
     private static List<String> types(Language language, String source, AstDepth depth) {
