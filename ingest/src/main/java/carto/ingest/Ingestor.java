@@ -136,7 +136,7 @@ public final class Ingestor {
             if (before == null) {
                 added++;
                 toWrite.add(s);
-            } else if (!before.equals(s.hash())) {
+            } else if (!before.equals(stored(s.hash(), options))) {
                 changed++;
                 toWrite.add(s);
             }
@@ -274,7 +274,7 @@ public final class Ingestor {
             complete = true;
             Map<String, String> hashesNow = new HashMap<>(old);
             deleted.forEach(hashesNow::remove);
-            for (Source s : toWrite) hashesNow.put(s.path(), s.hash() == null ? "" : s.hash());
+            for (Source s : toWrite) hashesNow.put(s.path(), stored(s.hash(), options));
             KeptDefinitions.put(abs, repoId, options.depth(), hashesNow, definitions);
 
             return summary(repoId, abs, git, walk, sources, skips, added, changed, deleted.size(), unchanged, resolved, parseErrors,
@@ -488,7 +488,7 @@ public final class Ingestor {
         String base = s.path().substring(s.path().lastIndexOf('/') + 1);
         List<CodeIndex.Doc> docs = new ArrayList<>();
         if (s.skipReason() != null) {
-            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, s.hash(), s.size(), 0, null, false, s.skipReason(), List.of(), null, null);
+            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, stored(s.hash(), options), s.size(), 0, null, false, s.skipReason(), List.of(), null, null);
             return new Parsed(s, new FileGraph(node, List.of(), List.of()), List.of(), docs);
         }
         Language lang = s.language();
@@ -498,7 +498,7 @@ public final class Ingestor {
                 docs.add(new CodeIndex.Doc(CodeIndex.Kind.TEXT, s.path(), lang.id, c.heading(), null, null, c.startLine(), c.endLine(), c.text()));
             }
             if (lang == null) codeChunks(s, s.text().split("\n", -1), null, docs);
-            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang == null ? null : lang.id, s.hash(), s.size(), s.lines(),
+            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang == null ? null : lang.id, stored(s.hash(), options), s.size(), s.lines(),
                     s.encoding(), false, null, List.of(), null, null);
             return new Parsed(s, new FileGraph(node, List.of(), chunks), List.of(), docs);
         }
@@ -528,7 +528,7 @@ public final class Ingestor {
             }
         }
         codeChunks(s, lines, lang.id, docs);
-        FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang.id, s.hash(), s.size(), s.lines(), s.encoding(),
+        FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang.id, stored(s.hash(), options), s.size(), s.lines(), s.encoding(),
                 code.parseError(), null, new ArrayList<>(refNames), code.shape() == null ? null : code.shape().hash(),
                 code.shape() == null ? null : code.shape().parts());
         return new Parsed(s, new FileGraph(node, code.nodes(), List.of()), code.references(), docs);
@@ -862,6 +862,29 @@ public final class Ingestor {
         } catch (IOException | RuntimeException e) {
             return new String[]{null, null};
         }
+    }
+
+    /**
+     * The version of the rules that turn a syntax tree into AST nodes (what each depth keeps): raise it
+     * when they change, so that the next ingest of a repository rewrites every file instead of leaving
+     * the unchanged ones as the old rules made them.
+     */
+    static final int AST_RULES = 2;
+
+    /**
+     * What a file node stores as its {@code contentHash}, and a re-ingest compares: the content's hash
+     * and the AST it was made into ({@code <sha1>@statements.2}). A re-ingest at another depth, or by a
+     * Carto with other rules, therefore rewrites every file, as a fresh ingest would.
+     */
+    static String stored(String contentHash, IngestOptions options) {
+        if (contentHash == null) return "";
+        return contentHash + "@" + options.depth().name().toLowerCase(Locale.ROOT) + "." + AST_RULES;
+    }
+
+    /** The content's own hash in what a file node stores ({@link #stored}): what stays the same whatever the AST. */
+    public static String contentHashOf(String stored) {
+        int at = stored.indexOf('@');
+        return at < 0 ? stored : stored.substring(0, at);
     }
 
     /** The hash Carto keys content by (a file's {@code contentHash}): SHA-1, in hex. */

@@ -76,6 +76,28 @@ class IncrementalIngestTest {
         }
     }
 
+    @Test
+    void aReingestAtAnotherDepthRewritesEveryFileAsAFreshIngestWould() throws Exception {
+        Neo4jCodeGraph g = TestGraph.graph();
+        Path repo = FixtureRepo.copy(tmp.resolve("repo"));
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
+            Ingestor ingestor = new Ingestor(g, index);
+            IngestSummary first = ingestor.ingest(repo, IngestOptions.defaults().withRepoId("depth"), IngestListener.NONE);
+            IngestOptions full = new IngestOptions("depth", carto.ingest.parse.AstDepth.FULL, IngestOptions.DEFAULT_MAX_FILE_SIZE, 2, true);
+            IngestSummary again = ingestor.ingest(repo, full, IngestListener.NONE);
+            assertEquals(0, again.unchanged(), "no file keeps the statement-depth AST");
+            assertEquals(first.added(), again.changed());
+            assertTrue(again.nodesWritten() > first.nodesWritten(), "full depth writes more nodes: " + again.nodesWritten() + " against " + first.nodesWritten());
+
+            JavaSolver.forgetAll();
+            ingestor.ingest(repo, new IngestOptions("depth-fresh", carto.ingest.parse.AstDepth.FULL, IngestOptions.DEFAULT_MAX_FILE_SIZE, 2, false),
+                    IngestListener.NONE);
+            assertEquals(GraphExport.export(g, "depth-fresh"), GraphExport.export(g, "depth"));
+            // and the same depth again changes nothing
+            assertEquals(0, ingestor.ingest(repo, full, IngestListener.NONE).changed());
+        }
+    }
+
     /**
      * The Java symbol solver is kept between ingests of a repository. After an edit that moves a
      * method, a caller resolved through an unchanged file (whose types the kept solver had

@@ -148,7 +148,8 @@ public final class Summarizer {
         List<Unit> units = new ArrayList<>();
         Map<String, String> fileUnitHashes = new TreeMap<>(); // path -> hash of the file unit
         for (GraphTools.FileHit f : chosen) {
-            units.addAll(fileUnits(id, f, hashes.getOrDefault(f.path(), "")));
+            // the content's hash: a summary stays valid when only the AST the file was parsed into changes
+            units.addAll(fileUnits(id, f, carto.ingest.Ingestor.contentHashOf(hashes.getOrDefault(f.path(), ""))));
             fileUnitHashes.put(f.path(), units.getLast().hash());
         }
         if (scope == Scope.SYMBOL) units.removeIf(u -> !(u.scope().equals("symbol") || u.scope().equals("type")) || !symbol.equals(u.name()));

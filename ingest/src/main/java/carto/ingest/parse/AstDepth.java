@@ -4,7 +4,7 @@ package carto.ingest.parse;
 public enum AstDepth {
     /** Definitions only (classes, functions, fields...). */
     DECLARATIONS,
-    /** Definitions, statements and blocks: the default, enough for navigation and agents. */
+    /** Definitions and statements, each under the statement or definition it belongs to: the default, enough for navigation and agents. */
     STATEMENTS,
     /** Every named node, expressions included (large graphs). */
     FULL;
