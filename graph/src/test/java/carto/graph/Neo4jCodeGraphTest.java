@@ -68,6 +68,29 @@ class Neo4jCodeGraphTest {
         assertEquals(0, g.counts(repo)[0]);
     }
 
+    @Test
+    void deletingAFoldersFilesWithTheirSubfoldersRemovesEveryFolderOnce() {
+        Neo4jCodeGraph g = TestGraph.graph();
+        String repo = "prune-test";
+        g.upsertRepository(repo, "prune", "/tmp/prune", null, null);
+        // twenty folders, each with a file of its own and a subfolder with one: a folder comes up for deletion twice
+        List<FileGraph> files = new java.util.ArrayList<>();
+        List<String> paths = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            for (String p : List.of("d" + i + "/own.py", "d" + i + "/sub/inner.py")) {
+                files.add(file(p, "f"));
+                paths.add(p);
+            }
+        }
+        files.add(file("keep.py", "k"));
+        g.writeFiles(repo, files);
+        g.deleteFiles(repo, paths);
+        assertEquals(Map.of("keep.py", "h-keep.py"), g.fileHashes(repo));
+        // keep.py, its AST (2) and text (2): no folder left
+        assertEquals(5, g.counts(repo)[0]);
+        g.deleteRepository(repo);
+    }
+
     /** The semantic edges starting in a file, as "TYPE from->to line resolution" (AstNode names, File basenames), with their ids. */
     static Map<String, List<String>> edgesFrom(Neo4jCodeGraph g, String repo, String path) {
         Map<String, List<String>> out = new java.util.TreeMap<>();

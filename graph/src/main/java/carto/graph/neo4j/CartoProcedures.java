@@ -434,11 +434,14 @@ public class CartoProcedures {
         }
         // directories left empty go too, innermost first
         java.util.Deque<Node> check = new java.util.ArrayDeque<>(folders);
+        // a folder can come up again after it went (a file of it and a subfolder's were deleted together)
+        Set<Node> gone = new HashSet<>();
         while (!check.isEmpty()) {
             Node d = check.pop();
-            if (!d.hasLabel(FILE) || !"directory".equals(d.getProperty("kind", null)) || d.hasRelationship(Direction.OUTGOING, HAS_FILE)) continue;
+            if (gone.contains(d) || !d.hasLabel(FILE) || !"directory".equals(d.getProperty("kind", null)) || d.hasRelationship(Direction.OUTGOING, HAS_FILE)) continue;
             for (var r : d.getRelationships(Direction.INCOMING, HAS_FILE)) check.push(r.getStartNode());
             detachDelete(d);
+            gone.add(d);
             nodes++;
         }
         return Stream.of(new Counts(nodes, 0));
