@@ -505,7 +505,7 @@ public final class Ingestor {
         TreeSitterParser parser = parsers.get(lang);
         ParsedCode code;
         try (SyntaxTree tree = parser.parse(s.utf8())) {
-            code = new CodeFrontEnd(lang, options.depth()).parse(tree, grammarOf(lang), s.path(),
+            code = new CodeFrontEnd(lang, options.depth()).parse(tree, parser.grammar(), s.path(),
                     lang == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null);
         }
         Set<String> refNames = new java.util.TreeSet<>(code.identifiers());
@@ -532,16 +532,6 @@ public final class Ingestor {
                 code.parseError(), null, new ArrayList<>(refNames), code.shape() == null ? null : code.shape().hash(),
                 code.shape() == null ? null : code.shape().parts());
         return new Parsed(s, new FileGraph(node, code.nodes(), List.of()), code.references(), docs);
-    }
-
-    private static final Map<Language, carto.ingest.parse.Grammar> GRAMMARS = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static carto.ingest.parse.Grammar grammarOf(Language l) {
-        return GRAMMARS.computeIfAbsent(l, lang -> {
-            try (TreeSitterParser p = lang.parser()) {
-                return p.grammar();
-            }
-        });
     }
 
     private static void codeChunks(Source s, String[] lines, String lang, List<CodeIndex.Doc> docs) {
@@ -767,7 +757,7 @@ public final class Ingestor {
     private List<RawReference> reparse(Source s, IngestOptions options, Parsers parsers) {
         TreeSitterParser parser = parsers.get(s.language());
         try (SyntaxTree tree = parser.parse(s.utf8())) {
-            return new CodeFrontEnd(s.language(), options.depth(), true).parse(tree, grammarOf(s.language()), s.path(),
+            return new CodeFrontEnd(s.language(), options.depth(), true).parse(tree, parser.grammar(), s.path(),
                     s.language() == Language.PYTHON ? pythonModulePrefix(s.path(), allPaths) : null).references();
         }
     }

@@ -105,8 +105,7 @@ public final class CodeFrontEnd {
             if (name == null || name.isEmpty() || name.startsWith("_") || !Character.isLetter(name.charAt(0))) continue;
             boolean keep = switch (depth) {
                 case DECLARATIONS -> spec.definitions().containsKey(name) || name.equals("ERROR");
-                case STATEMENTS -> spec.definitions().containsKey(name) || (STRUCTURAL.matcher(name).matches() && !BELOW_STATEMENTS.matcher(name).matches()
-                        && !(CONTAINERS.matcher(name).matches() && !(language == Language.RUBY && name.equals("block"))));
+                case STATEMENTS -> spec.definitions().containsKey(name) || statement(name);
                 case FULL -> true;
             };
             if (keep) names.add(name);
@@ -210,12 +209,23 @@ public final class CodeFrontEnd {
         return new ParsedCode(out, refs, identifiers, root.hasError(), shape);
     }
 
-    private static final Map<String, Boolean> STATEMENT_TYPES = new ConcurrentHashMap<>();
+    private static final Map<Language, Map<String, Boolean>> STATEMENT_TYPES = new java.util.EnumMap<>(Language.class);
 
-    /** Whether statement depth keeps a node of this type for its structure (whether or not it defines anything). */
-    private static boolean statement(String type) {
-        // a C or C++ declaration is a statement (a local variable) though its name has no suffix that says so
-        return STATEMENT_TYPES.computeIfAbsent(type, t -> t.equals("declaration") || (STRUCTURAL.matcher(t).matches() && !BELOW_STATEMENTS.matcher(t).matches()));
+    static {
+        for (Language l : Language.values()) STATEMENT_TYPES.put(l, new ConcurrentHashMap<>());
+    }
+
+    /**
+     * Whether statement depth keeps a node of this type for its structure, whether or not it defines
+     * anything: a statement or a clause of one, not one of a statement's parts, not a block or body
+     * that only holds statements or members. The structure query and the nodes it finds both go by it.
+     */
+    private boolean statement(String type) {
+        return STATEMENT_TYPES.get(language).computeIfAbsent(type, t ->
+                // a C or C++ declaration is a statement (a local variable) though its name has no suffix that says so
+                (t.equals("declaration") || (STRUCTURAL.matcher(t).matches() && !BELOW_STATEMENTS.matcher(t).matches()))
+                        // Ruby's block is a closure, not a container
+                        && !(CONTAINERS.matcher(t).matches() && !(language == Language.RUBY && t.equals("block"))));
     }
 
     private static boolean enclosingContainer(int parent, String[] kinds, int[] stack, int sp) {

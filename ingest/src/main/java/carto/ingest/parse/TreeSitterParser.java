@@ -96,7 +96,6 @@ public final class TreeSitterParser implements AutoCloseable {
     private static final String[] QUERY_ERRORS = {"no error", "syntax error", "unknown node type", "unknown field", "unknown capture",
             "impossible pattern (structure)", "invalid language", "unknown error"};
 
-    private final String grammarId;
     private final Grammar grammar;
     private MemorySegment parser;
 
@@ -105,7 +104,6 @@ public final class TreeSitterParser implements AutoCloseable {
      * the binding's library through {@code bindingFactory}.
      */
     public TreeSitterParser(String id, String symbol, Supplier<TSLanguage> bindingFactory) {
-        this.grammarId = id;
         this.grammar = Grammar.load(id, symbol, bindingFactory);
         try {
             this.parser = (MemorySegment) TreeSitterNative.PARSER_NEW.invokeExact();
@@ -126,21 +124,21 @@ public final class TreeSitterParser implements AutoCloseable {
     }
 
     public SyntaxTree parse(byte[] utf8) {
-        if (parser == null) throw new IllegalStateException("this " + grammarId + " parser is closed");
+        if (parser == null) throw new IllegalStateException("this " + grammar.id() + " parser is closed");
         Arena arena = Arena.ofConfined();
         try {
             // the tree keeps no reference to its source: the copy lives in the tree's arena only for convenience
             MemorySegment text = arena.allocate(Math.max(1, utf8.length));
             MemorySegment.copy(utf8, 0, text, JAVA_BYTE, 0, utf8.length);
             MemorySegment tree = (MemorySegment) TreeSitterNative.PARSER_PARSE_STRING.invokeExact(parser, MemorySegment.NULL, text, utf8.length);
-            if (tree.equals(MemorySegment.NULL)) throw new IllegalStateException("tree-sitter returned no tree for a " + grammarId + " file");
+            if (tree.equals(MemorySegment.NULL)) throw new IllegalStateException("tree-sitter returned no tree for a " + grammar.id() + " file");
             return new Tree(tree, utf8, arena);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
         } catch (Throwable e) {
             arena.close();
-            throw new IllegalStateException("tree-sitter failed to parse a " + grammarId + " file: " + e, e);
+            throw new IllegalStateException("tree-sitter failed to parse a " + grammar.id() + " file: " + e, e);
         }
     }
 
@@ -195,7 +193,7 @@ public final class TreeSitterParser implements AutoCloseable {
 
         @Override
         public List<Match> queryGroups(List<String> groups) {
-            GroupedQuery q = QUERIES.computeIfAbsent(grammarId + "\u0000" + String.join("\u0000", groups.stream().map(g -> g == null ? "" : g).toList()),
+            GroupedQuery q = QUERIES.computeIfAbsent(grammar.id() + "\u0000" + String.join("\u0000", groups.stream().map(g -> g == null ? "" : g).toList()),
                     k -> GroupedQuery.compile(grammar, groups));
             List<Match> out = new ArrayList<>();
             MemorySegment root = ((Node) root()).segment;
