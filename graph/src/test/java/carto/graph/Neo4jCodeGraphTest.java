@@ -58,11 +58,14 @@ class Neo4jCodeGraphTest {
         RepositoryInfo info = g.repository(repo).orElseThrow();
         assertEquals("abc123", info.commit());
         assertEquals(3, info.files());
+        assertEquals(6, info.astNodes(), "every AST node of the repository's files");
+        assertEquals(6, g.repositories().stream().filter(r -> r.id().equals(repo)).findFirst().orElseThrow().astNodes());
         g.deleteFiles(repo, List.of("a/b/x.py"));
         assertEquals(2, g.fileHashes(repo).size());
         long[] counts = g.counts(repo);
         // a/b directory pruned: 1 dir + 2 files + 3 AST + 4 text
         assertEquals(10, counts[0]);
+        assertEquals(3, g.repository(repo).orElseThrow().astNodes());
         g.deleteRepository(repo);
         assertTrue(g.repository(repo).isEmpty());
         assertEquals(0, g.counts(repo)[0]);

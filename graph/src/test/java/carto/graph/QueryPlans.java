@@ -23,12 +23,21 @@ public final class QueryPlans {
         }
     }
 
-    /** The query finds a file's AST nodes through the ast_path index, never by scanning every AstNode. */
-    public static void assertSeeksAstPath(String query, Map<String, Object> params) {
+    /** The query finds definitions through the ast_definition index, never by scanning every AstNode. */
+    public static void assertSeeksAstDefinition(String query, Map<String, Object> params) {
+        assertSeeks(query, params, "AstNode(repoId, path, startByte, kind)");
+    }
+
+    /** The query starts from a file found through the file_path index and reaches its AST from there. */
+    public static void assertSeeksFilePath(String query, Map<String, Object> params) {
+        assertSeeks(query, params, "File(repoId, relativePath)");
+    }
+
+    private static void assertSeeks(String query, Map<String, Object> params, String index) {
         List<String> plan = explain(query, params);
-        assertFalse(plan.stream().anyMatch(l -> l.startsWith("NodeByLabelScan")), "scans every AstNode:\n" + String.join("\n", plan));
-        assertTrue(plan.stream().anyMatch(l -> l.startsWith("NodeIndexSeek") && l.contains("AstNode(repoId, path, startByte)")),
-                "no seek on ast_path:\n" + String.join("\n", plan));
+        assertFalse(plan.stream().anyMatch(l -> l.startsWith("NodeByLabelScan") || l.startsWith("AllNodesScan")),
+                "scans nodes:\n" + String.join("\n", plan));
+        assertTrue(plan.stream().anyMatch(l -> l.startsWith("NodeIndexSeek") && l.contains(index)), "no seek on " + index + ":\n" + String.join("\n", plan));
     }
 
     private static void collect(Plan p, List<String> lines) {

@@ -119,10 +119,19 @@ public final class GraphTools {
 
     // ---- AST ----
 
-    /** A file's nodes by (repoId, path): "startByte IS NOT NULL" lets the planner seek on the ast_path index's prefix. */
+    /** A file's nodes: all of them hang from its File node through HAS_AST and PARENT_OF. */
     static final String AST_BY_TYPE = """
-            MATCH (n:AstNode {repoId: $repo, path: $path}) WHERE n.startByte IS NOT NULL AND n.type = $type
+            MATCH (:File {repoId: $repo, relativePath: $path})-[:HAS_AST]->(:AstNode)-[:PARENT_OF*0..]->(n:AstNode) WHERE n.type = $type
             RETURN n ORDER BY n.startByte LIMIT $limit""";
+    /**
+     * The smallest node containing a byte range: from the file's root down through the nodes that contain it (a
+     * node's children lie inside it), so one path of the tree is read, not the whole file.
+     */
+    static final String NODE_CONTAINING = """
+            MATCH (:File {repoId: $repo, relativePath: $path})-[:HAS_AST]->(root:AstNode) WHERE root.startByte <= $s AND root.endByte >= $e
+            MATCH (root)((:AstNode)-[:PARENT_OF]->(c:AstNode) WHERE c.startByte <= $s AND c.endByte >= $e)*(n)
+            RETURN n ORDER BY n.endByte - n.startByte ASC, n.startByte ASC LIMIT 1""";
+    /** A file's definitions: "startByte/kind IS NOT NULL" lets the planner seek on the ast_definition index's prefix. */
     static final String OUTLINE = """
             MATCH (n:AstNode {repoId: $repo, path: $path}) WHERE n.startByte IS NOT NULL AND n.kind IS NOT NULL
             RETURN n ORDER BY n.startByte LIMIT 1000""";
@@ -145,10 +154,7 @@ public final class GraphTools {
                 utf8Prefix = content.substring(0, idx).getBytes(StandardCharsets.UTF_8);
                 int startByte = utf8Prefix.length;
                 int endByte = startByte + text.getBytes(StandardCharsets.UTF_8).length;
-                query("locating a node", """
-                        MATCH (n:AstNode {repoId: $repo, path: $path}) WHERE n.startByte <= $s AND n.endByte >= $e
-                        RETURN n ORDER BY n.endByte - n.startByte ASC, n.startByte ASC LIMIT 1""",
-                        Map.of("repo", repoId, "path", p, "s", startByte, "e", endByte)).stream()
+                query("locating a node", NODE_CONTAINING, Map.of("repo", repoId, "path", p, "s", startByte, "e", endByte)).stream()
                         .map(r -> ast(r.get("n"), content)).filter(h -> hits.stream().noneMatch(x -> x.id().equals(h.id()))).forEach(hits::add);
                 from = idx + Math.max(1, text.length());
             }
@@ -284,7 +290,8 @@ public final class GraphTools {
     /** Definitions named {@code name}, or whose qualified name ends with it when it contains a dot. */
     public List<Symbol> definitions(String repoId, String name, int limit) {
         String cypher = name.contains(".") || name.contains("::") ? """
-                MATCH (n:AstNode {repoId: $repo}) WHERE n.kind IS NOT NULL AND (n.qualifiedName = $name OR n.qualifiedName ENDS WITH $dotted)
+                MATCH (n:AstNode {repoId: $repo}) WHERE n.path IS NOT NULL AND n.startByte IS NOT NULL AND n.kind IS NOT NULL
+                  AND (n.qualifiedName = $name OR n.qualifiedName ENDS WITH $dotted)
                 RETURN n ORDER BY n.path, n.startLine LIMIT $limit""" : """
                 MATCH (n:AstNode {repoId: $repo, name: $name}) WHERE n.kind IS NOT NULL
                 RETURN n ORDER BY n.path, n.startLine LIMIT $limit""";
@@ -334,7 +341,8 @@ public final class GraphTools {
 
     private List<Relation> relations(String repoId, String name, String types, boolean incoming, int limit) {
         String match = name.contains(".") || name.contains("::")
-                ? "MATCH (d:AstNode {repoId: $repo}) WHERE d.kind IS NOT NULL AND (d.qualifiedName = $name OR d.qualifiedName ENDS WITH $dotted)"
+                ? "MATCH (d:AstNode {repoId: $repo}) WHERE d.path IS NOT NULL AND d.startByte IS NOT NULL AND d.kind IS NOT NULL"
+                + " AND (d.qualifiedName = $name OR d.qualifiedName ENDS WITH $dotted)"
                 : "MATCH (d:AstNode {repoId: $repo, name: $name}) WHERE d.kind IS NOT NULL";
         String cypher = match + (incoming
                 ? " MATCH (o:AstNode)-[r:" + types + "]->(d) RETURN o AS a, r, d AS b ORDER BY a.path, r.line, a.startLine LIMIT $limit"

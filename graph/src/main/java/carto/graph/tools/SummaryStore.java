@@ -72,7 +72,7 @@ public final class SummaryStore {
                     UNWIND $rows AS row WITH row WHERE row.scope IN ['type', 'symbol']
                     MATCH (s:Summary {repoId: $repo, key: row.key})
                     CALL (s, row) {
-                      MATCH (n:AstNode {repoId: $repo, path: row.path}) WHERE n.startByte IS NOT NULL AND n.startLine = row.startLine AND n.name = row.name
+                      MATCH (n:AstNode {repoId: $repo, path: row.path}) WHERE n.startByte IS NOT NULL AND n.kind IS NOT NULL AND n.startLine = row.startLine AND n.name = row.name
                       RETURN n LIMIT 1
                     }
                     MERGE (s)-[:SUMMARIZES]->(n)

@@ -9,17 +9,17 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** One index serves both a file's AST nodes and a node by position; the ingest's deletes seek on it. */
+/** Only definitions are indexed by position; a file's whole AST is reached from its File node. */
 class AstIndexPlanTest {
     @Test
-    void aFilesNodesAreFoundThroughTheAstPathIndex() {
+    void theIngestsDeletesSeekOnIndexes() {
         Map<String, Object> params = Map.of("repo", "r", "paths", List.of("a.c", "b.c"));
-        QueryPlans.assertSeeksAstPath(Neo4jCodeGraph.DELETE_FILE_AST, params);
-        QueryPlans.assertSeeksAstPath(Neo4jCodeGraph.DELETE_SEMANTIC_EDGES, params);
+        QueryPlans.assertSeeksFilePath(Neo4jCodeGraph.DELETE_FILE_AST, params);
+        QueryPlans.assertSeeksAstDefinition(Neo4jCodeGraph.DELETE_SEMANTIC_EDGES, params);
         try (var s = TestGraph.graph().driver().session()) {
             List<String> astIndexes = s.run("SHOW INDEXES YIELD name, labelsOrTypes WHERE 'AstNode' IN labelsOrTypes RETURN name ORDER BY name")
                     .list(r -> r.get("name").asString());
-            assertEquals(List.of("ast_name", "ast_path"), astIndexes, "every AstNode index costs each ingest its maintenance");
+            assertEquals(List.of("ast_definition", "ast_name"), astIndexes, "every AstNode index costs each ingest its maintenance");
         }
     }
 }

@@ -5,11 +5,12 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-/** The file-scoped graph tools find a file's nodes through the ast_path index. */
+/** The file-scoped graph tools find a file's definitions through the ast_definition index, and its other nodes from its File node. */
 class AstQueryPlanTest {
     @Test
-    void fileScopedToolsSeekOnTheAstPathIndex() {
-        QueryPlans.assertSeeksAstPath(GraphTools.AST_BY_TYPE, Map.of("repo", "r", "path", "a.c", "type", "call_expression", "limit", 10));
-        QueryPlans.assertSeeksAstPath(GraphTools.OUTLINE, Map.of("repo", "r", "path", "a.c"));
+    void fileScopedToolsSeekOnIndexes() {
+        QueryPlans.assertSeeksFilePath(GraphTools.AST_BY_TYPE, Map.of("repo", "r", "path", "a.c", "type", "call_expression", "limit", 10));
+        QueryPlans.assertSeeksFilePath(GraphTools.NODE_CONTAINING, Map.of("repo", "r", "path", "a.c", "s", 10, "e", 12));
+        QueryPlans.assertSeeksAstDefinition(GraphTools.OUTLINE, Map.of("repo", "r", "path", "a.c"));
     }
 }
