@@ -53,8 +53,11 @@ class IngestorTest {
                 Map.of("r", repoId)).single().get(0).asLong());
     }
 
+    /** A file's AST nodes: they hang from the File through HAS_AST and PARENT_OF (only definitions store the path). */
+    static final String FILE_AST = "MATCH (:File {repoId: $r, relativePath: $p})-[:HAS_AST]->(:AstNode)-[:PARENT_OF*0..]->(n:AstNode) ";
+
     static long astNodes(String path) {
-        return count("MATCH (n:AstNode {repoId: $r, path: $p}) RETURN count(n)", Map.of("r", REPO, "p", path));
+        return count(FILE_AST + "RETURN count(n)", Map.of("r", REPO, "p", path));
     }
 
     @Test
@@ -90,11 +93,15 @@ class IngestorTest {
         for (String p : expected.keySet()) {
             // one root per file, every other node has exactly one parent
             assertEquals(1, count("MATCH (:File {repoId: $r, relativePath: $p})-[:HAS_AST]->(n) RETURN count(n)", Map.of("r", REPO, "p", p)), p);
-            assertEquals(astNodes(p) - 1, count("MATCH (a:AstNode {repoId: $r, path: $p})-[:PARENT_OF]->(b) RETURN count(b)", Map.of("r", REPO, "p", p)), p);
+            assertEquals(astNodes(p) - 1, count(FILE_AST + "MATCH (n)-[:PARENT_OF]->(b) RETURN count(b)", Map.of("r", REPO, "p", p)), p);
+            // definitions, and only they, carry the file's path (what the position index holds)
+            long definitions = count("MATCH (:File {repoId: $r, relativePath: $p})-[:DEFINES]->(d) RETURN count(d)", Map.of("r", REPO, "p", p));
+            assertEquals(definitions, count(FILE_AST + "WHERE n.path = $p AND n.kind IS NOT NULL RETURN count(n)", Map.of("r", REPO, "p", p)), p);
+            assertEquals(definitions, count(FILE_AST + "WHERE n.path IS NOT NULL RETURN count(n)", Map.of("r", REPO, "p", p)), p);
         }
         // the Python service, node by node
-        List<String> types = g.read("types", tx -> tx.run("MATCH (n:AstNode {repoId: $r, path: 'python/pkg/service.py'}) RETURN n.type + coalesce(':' + n.name, '') AS t ORDER BY n.startByte, n.endByte DESC",
-                Map.of("r", REPO)).list(r -> r.get("t").asString()));
+        List<String> types = g.read("types", tx -> tx.run(FILE_AST + "RETURN n.type + coalesce(':' + n.name, '') AS t ORDER BY n.startByte, n.endByte DESC",
+                Map.of("r", REPO, "p", "python/pkg/service.py")).list(r -> r.get("t").asString()));
         assertEquals(List.of("module", "import_from_statement", "function_definition:make", "expression_statement", "return_statement",
                 "function_definition:describe", "if_statement", "return_statement", "return_statement"), types);
         assertEquals(2, count("MATCH (:File {repoId: $r, relativePath: 'python/pkg/service.py'})-[:DEFINES]->(d) RETURN count(d)", Map.of("r", REPO)));
@@ -178,7 +185,7 @@ class IngestorTest {
     void unparsableAndNonUtf8FilesKeepWhatTheyHave() {
         var broken = g.read("f", tx -> tx.run("MATCH (f:File {repoId: $r, relativePath: 'python/broken.py'}) RETURN f", Map.of("r", REPO)).single().get("f"));
         assertTrue(broken.get("parseError").asBoolean());
-        assertTrue(count("MATCH (n:AstNode {repoId: $r, path: 'python/broken.py'}) WHERE n.error RETURN count(n)", Map.of("r", REPO)) >= 1);
+        assertTrue(count(FILE_AST + "WHERE n.error RETURN count(n)", Map.of("r", REPO, "p", "python/broken.py")) >= 1);
         var latin = g.read("f", tx -> tx.run("MATCH (f:File {repoId: $r, relativePath: 'python/latin1.py'}) RETURN f", Map.of("r", REPO)).single().get("f"));
         assertTrue(latin.get("encoding").asString().contains("ISO-8859-1"));
         assertEquals(2, latin.get("lines").asInt());

@@ -471,10 +471,10 @@ public final class Neo4jCodeGraph implements CodeGraph {
             for (FileGraph.AstNodeRecord a : fg.ast()) {
                 Map<String, Object> m = new HashMap<>();
                 m.put("repoId", repoId);
-                m.put("path", path);
                 m.put("type", a.type());
                 if (a.name() != null) m.put("name", a.name());
                 if (a.kind() != null) m.put("kind", a.kind());
+                if (a.kind() != null) m.put("path", path);
                 if (a.qualifiedName() != null) m.put("qualifiedName", a.qualifiedName());
                 m.put("startLine", a.startLine());
                 m.put("endLine", a.endLine());

@@ -155,7 +155,7 @@ public final class GraphTools {
                 int startByte = utf8Prefix.length;
                 int endByte = startByte + text.getBytes(StandardCharsets.UTF_8).length;
                 query("locating a node", NODE_CONTAINING, Map.of("repo", repoId, "path", p, "s", startByte, "e", endByte)).stream()
-                        .map(r -> ast(r.get("n"), content)).filter(h -> hits.stream().noneMatch(x -> x.id().equals(h.id()))).forEach(hits::add);
+                        .map(r -> ast(r.get("n"), p, content)).filter(h -> hits.stream().noneMatch(x -> x.id().equals(h.id()))).forEach(hits::add);
                 from = idx + Math.max(1, text.length());
             }
             if (hits.size() >= max) break;
@@ -168,27 +168,28 @@ public final class GraphTools {
         String p = normalize(path);
         String content = readFileText(root, p);
         return query("finding AST nodes", AST_BY_TYPE, Map.of("repo", repoId, "path", p, "type", type, "limit", bound(limit)))
-                .stream().map(r -> ast(r.get("n"), content)).toList();
+                .stream().map(r -> ast(r.get("n"), p, content)).toList();
     }
 
     /** Top-level structure of a file: its definitions in source order (the outline view). */
     public List<AstHit> outline(String repoId, String path) {
         String p = normalize(path);
         String content = readFileText(root(repoId), p);
-        return query("reading an outline", OUTLINE, Map.of("repo", repoId, "path", p)).stream().map(r -> ast(r.get("n"), content)).toList();
+        return query("reading an outline", OUTLINE, Map.of("repo", repoId, "path", p)).stream().map(r -> ast(r.get("n"), p, content)).toList();
     }
 
-    private static AstHit ast(Value n, String content) {
+    /** A node of the file at {@code path} (only definitions store their path). */
+    private static AstHit ast(Value n, String path, String content) {
         int sb = n.get("startByte").asInt(), eb = n.get("endByte").asInt();
         String first = null;
         if (content != null) first = firstLineAt(content, n.get("startLine").asInt());
-        return new AstHit(astId(n), n.get("path").asString(), n.get("type").asString(), n.get("name").asString(null),
+        return new AstHit(astId(n, path), path, n.get("type").asString(), n.get("name").asString(null),
                 n.get("kind").asString(null), n.get("startLine").asInt(), n.get("endLine").asInt(), sb, eb, first);
     }
 
     /** A node's stable id: repository, file, byte range and type. */
-    static String astId(Value n) {
-        return n.get("repoId").asString() + "|" + n.get("path").asString() + "|" + n.get("startByte").asInt() + "|" + n.get("endByte").asInt()
+    static String astId(Value n, String path) {
+        return n.get("repoId").asString() + "|" + path + "|" + n.get("startByte").asInt() + "|" + n.get("endByte").asInt()
                 + "|" + n.get("type").asString();
     }
 
@@ -400,7 +401,7 @@ public final class GraphTools {
     }
 
     private static Symbol symbol(Value n) {
-        return new Symbol(astId(n), n.get("path").asString(), n.get("name").asString(null), n.get("qualifiedName").asString(null),
+        return new Symbol(astId(n, n.get("path").asString()), n.get("path").asString(), n.get("name").asString(null), n.get("qualifiedName").asString(null),
                 n.get("kind").asString(null), n.get("startLine").asInt(), n.get("endLine").asInt());
     }
 
