@@ -1,7 +1,6 @@
 package carto.ingest.semantic;
 
 import com.github.javaparser.JavaParser;
-import com.github.javaparser.ParserConfiguration;
 import com.github.javaparser.ast.CompilationUnit;
 import com.github.javaparser.ParseResult;
 import com.github.javaparser.ast.DataKey;
@@ -72,16 +71,14 @@ public final class JavaSolver {
         MapCache<String, SymbolReference<ResolvedReferenceTypeDeclaration>> combined = new MapCache<>();
         typeLookups.add(combined);
         this.solver = new CombinedTypeSolver(CombinedTypeSolver.ExceptionHandlers.IGNORE_NONE, List.of(new ReflectionTypeSolver(true)), combined);
-        ParserConfiguration base = new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE);
-        JavaParser sourceParser = new JavaParser(base);
+        JavaParser sourceParser = new JavaParser(JavaParserConfig.create());
         for (String r : key.sourceRoots()) {
             MapCache<String, SymbolReference<ResolvedReferenceTypeDeclaration>> found = new MapCache<>();
             typeLookups.add(found);
             solver.add(new KnownTypesFirst(root.resolve(r), new JavaParserTypeSolver(root.resolve(r), sourceParser, files, directories, found), this));
         }
         this.symbolResolver = new JavaSymbolSolver(solver);
-        this.parser = new JavaParser(new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)
-                .setSymbolResolver(symbolResolver));
+        this.parser = new JavaParser(JavaParserConfig.create().setSymbolResolver(symbolResolver));
     }
 
     /**
@@ -283,8 +280,7 @@ public final class JavaSolver {
         record Parse(java.lang.ref.SoftReference<CompilationUnit> tree, boolean clean) {}
 
         private static final Parse MISSING = new Parse(new java.lang.ref.SoftReference<>(null), false);
-        private final ThreadLocal<JavaParser> parser = ThreadLocal.withInitial(() ->
-                new JavaParser(new ParserConfiguration().setLanguageLevel(ParserConfiguration.LanguageLevel.BLEEDING_EDGE)));
+        private final ThreadLocal<JavaParser> parser = ThreadLocal.withInitial(() -> new JavaParser(JavaParserConfig.create()));
         private final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.FutureTask<Parse>> parses = new java.util.concurrent.ConcurrentHashMap<>();
 
         /** The tree of {@code path}, parsed from {@code source} or (null) the file by whichever solver asks first. */
