@@ -268,17 +268,56 @@ final class TreeSitterNative {
         }
         String name = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
         int dot = name.lastIndexOf('.');
-        Path file = dir.resolve(name.substring(0, dot) + "-" + Long.toHexString(crc) + "-" + size + name.substring(dot));
+        String stem = name.substring(0, dot), ext = name.substring(dot);
+        Path file = dir.resolve(stem + "-" + Long.toHexString(crc) + "-" + size + ext);
         privateDirectory(dir);
-        if (Files.isRegularFile(file) && Files.size(file) == size) return file;
-        Path part = Files.createTempFile(dir, name, ".part");
-        try (InputStream in = connection.getInputStream()) {
-            Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(part);
+        if (Files.isRegularFile(file) && Files.size(file) == size) {
+            markUsed(file);
+        } else {
+            Path part = Files.createTempFile(dir, name, ".part");
+            try (InputStream in = connection.getInputStream()) {
+                Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(part);
+            }
         }
+        removeStale(dir, stem, ext, file);
         return file;
+    }
+
+    /** A copy (another build's) no process has started with for this long is deleted. */
+    static final java.time.Duration STALE_AFTER = java.time.Duration.ofDays(7);
+
+    /** The copy's modification time says when a process last started with it. */
+    private static void markUsed(Path file) {
+        try {
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+        } catch (IOException e) {
+            // a read-only copy still loads; it may only be cleaned up sooner
+        }
+    }
+
+    /**
+     * Deletes other builds' copies of the library, and copies left half-written, that no process
+     * started with for {@link #STALE_AFTER}: each build leaves one (24 MB on Linux). A process still
+     * running with one keeps it mapped; one of that build started later unpacks it again.
+     */
+    private static void removeStale(Path dir, String stem, String ext, Path keep) {
+        java.time.Instant before = java.time.Instant.now().minus(STALE_AFTER);
+        try (var entries = Files.newDirectoryStream(dir, stem + "*")) {
+            for (Path p : entries) {
+                String n = p.getFileName().toString();
+                if (p.equals(keep) || !(n.startsWith(stem + "-") && n.endsWith(ext) || n.endsWith(".part"))) continue;
+                try {
+                    if (Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // in use elsewhere or gone meanwhile: left for another time
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            // cleaning up is a courtesy; the library is in place either way
+        }
     }
 
     /**

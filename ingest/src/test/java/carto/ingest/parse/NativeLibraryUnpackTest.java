@@ -14,7 +14,9 @@ import java.util.jar.JarOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Carto's tree-sitter library inside a jar is copied out once per build, and never confused with another build's. */
 class NativeLibraryUnpackTest {
@@ -28,10 +30,12 @@ class NativeLibraryUnpackTest {
         Path a = TreeSitterNative.unpacked(entry(jar("a.jar", first)), dir);
         assertArrayEquals(first, Files.readAllBytes(a));
         assertEquals(".so", a.getFileName().toString().substring(a.getFileName().toString().lastIndexOf('.')));
-        // the same build again: the copy is reused, not written again
+        // the same build again: the copy is reused, not written again (the same file), and marked as used
+        Object inode = Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         Files.setLastModifiedTime(a, FileTime.fromMillis(1_000));
         assertEquals(a, TreeSitterNative.unpacked(entry(jar("a2.jar", first)), dir));
-        assertEquals(1_000, Files.getLastModifiedTime(a).toMillis());
+        if (inode != null) assertEquals(inode, Files.readAttributes(a, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+        assertTrue(Files.getLastModifiedTime(a).toMillis() > System.currentTimeMillis() - 60_000, "marked as used now");
         // another build: another file, the first one untouched
         Path b = TreeSitterNative.unpacked(entry(jar("b.jar", second)), dir);
         assertNotEquals(a, b);
@@ -43,6 +47,30 @@ class NativeLibraryUnpackTest {
         try (var files = Files.list(dir)) {
             assertEquals(2, files.count(), "no partial copies are left behind");
         }
+    }
+
+    @Test
+    void otherBuildsCopiesUnusedForAWeekAreDeleted() throws Exception {
+        Path dir = tmp.resolve("native");
+        Path old = TreeSitterNative.unpacked(entry(jar("old.jar", "old build".getBytes())), dir);
+        Path recent = TreeSitterNative.unpacked(entry(jar("recent.jar", "recent build".getBytes())), dir);
+        Path part = Files.writeString(dir.resolve("libcarto-treesitter.so123.part"), "half");
+        Path unrelated = Files.writeString(dir.resolve("notes.txt"), "mine");
+        FileTime eightDaysAgo = FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(8)));
+        for (Path p : new Path[]{old, part, unrelated}) Files.setLastModifiedTime(p, eightDaysAgo);
+        Files.setLastModifiedTime(recent, FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(6))));
+        Path current = TreeSitterNative.unpacked(entry(jar("current.jar", "current build".getBytes())), dir);
+        assertTrue(Files.exists(current));
+        assertFalse(Files.exists(old), "unused for 8 days");
+        assertFalse(Files.exists(part), "a half-written copy");
+        assertTrue(Files.exists(recent), "used 6 days ago");
+        assertTrue(Files.exists(unrelated), "not a copy of the library");
+        // the copy a process starts with is kept and marked as used, however long it lay unused
+        Files.setLastModifiedTime(recent, eightDaysAgo);
+        assertEquals(recent, TreeSitterNative.unpacked(entry(jar("recent2.jar", "recent build".getBytes())), dir));
+        assertTrue(Files.exists(recent));
+        assertTrue(Files.getLastModifiedTime(recent).toInstant().isAfter(java.time.Instant.now().minusSeconds(60)));
+        assertTrue(Files.exists(current), "used just now by the process before");
     }
 
     @Test
