@@ -140,6 +140,31 @@ class LauncherIT {
         assertTrue(query.out().contains("square"), query.out());
     }
 
+    @Test
+    void theLaunchedJarParsesWithCartosOwnTreeSitterBuildWhenTheBuildMadeOne() throws Exception {
+        Path repo = Files.createDirectories(tmp.resolve("lib"));
+        Files.writeString(repo.resolve("util.c"), "int twice(int x) {\n    return 2 * x;\n}\n");
+        // a temporary folder of its own: the library is unpacked from the jar there, as on a first run
+        Path unpackDir = Files.createDirectories(tmp.resolve("tmpdir"));
+        Run bench = carto(Map.of("CARTO_JAVA_OPTS", "-Djava.io.tmpdir=" + unpackDir), "bench", "ingest", repo.toString());
+        assertEquals(0, bench.exit(), bench.err());
+        String runtime = carto.api.Json.MAPPER.readTree(bench.out()).get("tree_sitter").asText();
+        boolean built;
+        try (var libs = Files.find(ROOT.resolve("ingest/target/classes/carto-native"), 3, (p, a) -> p.getFileName().toString().startsWith("libcarto-treesitter"))) {
+            built = libs.findAny().isPresent();
+        } catch (java.nio.file.NoSuchFileException e) {
+            built = false;
+        }
+        if (built) {
+            assertTrue(runtime.startsWith("carto tree-sitter build"), "the build made the library, so the jar's copy is used: " + runtime);
+            try (var copies = Files.list(unpackDir.resolve("carto-native-" + System.getProperty("user.name")))) {
+                assertEquals(1, copies.filter(p -> p.getFileName().toString().startsWith("libcarto-treesitter-")).count(), "unpacked once");
+            }
+        } else {
+            assertTrue(runtime.startsWith("io.github.bonede"), "no C compiler at build time: the bonede libraries, said so: " + runtime);
+        }
+    }
+
     private static void git(Path dir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add("git");

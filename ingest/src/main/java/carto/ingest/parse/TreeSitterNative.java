@@ -286,8 +286,11 @@ final class TreeSitterNative {
         return file;
     }
 
-    /** A copy (another build's) no process has started with for this long is deleted. */
-    static final java.time.Duration STALE_AFTER = java.time.Duration.ofDays(7);
+    /**
+     * A copy (another build's) no process has started with for this many days is deleted. A
+     * constant: the class's static initializer unpacks the library before other static fields are set.
+     */
+    static final int STALE_AFTER_DAYS = 7;
 
     /** The copy's modification time says when a process last started with it. */
     private static void markUsed(Path file) {
@@ -300,11 +303,11 @@ final class TreeSitterNative {
 
     /**
      * Deletes other builds' copies of the library, and copies left half-written, that no process
-     * started with for {@link #STALE_AFTER}: each build leaves one (24 MB on Linux). A process still
+     * started with for {@link #STALE_AFTER_DAYS}: each build leaves one (24 MB on Linux). A process still
      * running with one keeps it mapped; one of that build started later unpacks it again.
      */
     private static void removeStale(Path dir, String stem, String ext, Path keep) {
-        java.time.Instant before = java.time.Instant.now().minus(STALE_AFTER);
+        java.time.Instant before = java.time.Instant.now().minus(java.time.Duration.ofDays(STALE_AFTER_DAYS));
         try (var entries = Files.newDirectoryStream(dir, stem + "*")) {
             for (Path p : entries) {
                 String n = p.getFileName().toString();
