@@ -288,12 +288,18 @@ public final class GraphTools {
 
     // ---- symbols and semantic edges ----
 
+    /**
+     * A repository's definitions whose qualified name is {@code $name} or ends with {@code $dotted}: "IS NOT NULL" on
+     * every property of ast_definition lets the planner read only definitions, through that index's repoId prefix.
+     */
+    static final String DEFINITIONS_BY_QUALIFIED_NAME = """
+            MATCH (n:AstNode {repoId: $repo}) WHERE n.path IS NOT NULL AND n.startByte IS NOT NULL AND n.kind IS NOT NULL
+              AND (n.qualifiedName = $name OR n.qualifiedName ENDS WITH $dotted)
+            RETURN n ORDER BY n.path, n.startLine LIMIT $limit""";
+
     /** Definitions named {@code name}, or whose qualified name ends with it when it contains a dot. */
     public List<Symbol> definitions(String repoId, String name, int limit) {
-        String cypher = name.contains(".") || name.contains("::") ? """
-                MATCH (n:AstNode {repoId: $repo}) WHERE n.path IS NOT NULL AND n.startByte IS NOT NULL AND n.kind IS NOT NULL
-                  AND (n.qualifiedName = $name OR n.qualifiedName ENDS WITH $dotted)
-                RETURN n ORDER BY n.path, n.startLine LIMIT $limit""" : """
+        String cypher = name.contains(".") || name.contains("::") ? DEFINITIONS_BY_QUALIFIED_NAME : """
                 MATCH (n:AstNode {repoId: $repo, name: $name}) WHERE n.kind IS NOT NULL
                 RETURN n ORDER BY n.path, n.startLine LIMIT $limit""";
         return query("finding definitions", cypher, Map.of("repo", repoId, "name", name, "dotted", "." + name, "limit", bound(limit)))
