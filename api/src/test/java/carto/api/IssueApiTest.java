@@ -126,7 +126,9 @@ class IssueApiTest {
 
         JsonNode list = send("GET", "/v1/repositories", null).json();
         assertTrue(list.path("data").findValuesAsText("id").contains(repoId));
-        assertEquals(quix.toString(), send("GET", "/v1/repositories/" + repoId, null).json().path("path").asText());
+        JsonNode info = send("GET", "/v1/repositories/" + repoId, null).json();
+        assertEquals(quix.toString(), info.path("path").asText());
+        assertTrue(info.path("astNodes").asLong() > info.path("files").asLong(), "AST nodes counted from the files: " + info);
 
         String g = "/v1/repositories/" + repoId;
         assertEquals(List.of("correct_python_programs/gcd.py", "python_programs/gcd.py"),
@@ -141,7 +143,11 @@ class IssueApiTest {
         assertEquals(200, send("GET", g + "/references?name=gcd", null).status());
         assertEquals(200, send("GET", g + "/imports?path=" + enc("python_testcases/test_gcd.py"), null).status());
         assertEquals(200, send("GET", g + "/hierarchy?name=Node", null).status());
-        assertEquals(200, send("GET", g + "/find-code?text=" + enc("a % b"), null).status());
+        // the smallest node holding the text, found by walking down from its file's root (a statement, with its file's path)
+        JsonNode found = send("GET", g + "/find-code?text=" + enc("gcd(a % b, b)") + "&path=" + enc("python_programs/gcd.py"), null).json().path("data");
+        assertEquals(1, found.size(), found.toString());
+        assertEquals("python_programs/gcd.py", found.get(0).path("path").asText());
+        assertEquals("return_statement", found.get(0).path("type").asText(), found.toString());
         Res bad = send("GET", g + "/search?q=gcd&kind=nonsense", null);
         assertEquals(400, bad.status());
         assertTrue(bad.json().path("error").path("message").asText().contains("symbol, code or text"));
