@@ -473,8 +473,10 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 m.put("repoId", repoId);
                 m.put("type", a.type());
                 if (a.name() != null) m.put("name", a.name());
-                if (a.kind() != null) m.put("kind", a.kind());
-                if (a.kind() != null) m.put("path", path);
+                if (a.kind() != null) {
+                    m.put("kind", a.kind());
+                    m.put("path", path); // only definitions carry their file's path, as in carto.writeFiles
+                }
                 if (a.qualifiedName() != null) m.put("qualifiedName", a.qualifiedName());
                 m.put("startLine", a.startLine());
                 m.put("endLine", a.endLine());

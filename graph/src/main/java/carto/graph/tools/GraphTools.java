@@ -289,19 +289,22 @@ public final class GraphTools {
     // ---- symbols and semantic edges ----
 
     /**
-     * A repository's definitions whose qualified name is {@code $name} or ends with {@code $dotted}: "IS NOT NULL" on
-     * every property of ast_definition lets the planner read only definitions, through that index's repoId prefix.
+     * A repository's definitions {@code d} whose qualified name is {@code $name} or ends with {@code $dotted}: "IS NOT
+     * NULL" on every property of ast_definition lets the planner read only definitions, through that index's repoId prefix.
      */
-    static final String DEFINITIONS_BY_QUALIFIED_NAME = """
-            MATCH (n:AstNode {repoId: $repo}) WHERE n.path IS NOT NULL AND n.startByte IS NOT NULL AND n.kind IS NOT NULL
-              AND (n.qualifiedName = $name OR n.qualifiedName ENDS WITH $dotted)
-            RETURN n ORDER BY n.path, n.startLine LIMIT $limit""";
+    static final String DEFINITIONS_BY_QUALIFIED_NAME = "MATCH (d:AstNode {repoId: $repo}) WHERE d.path IS NOT NULL AND d.startByte IS NOT NULL"
+            + " AND d.kind IS NOT NULL AND (d.qualifiedName = $name OR d.qualifiedName ENDS WITH $dotted)";
+    /** A repository's definitions {@code d} named {@code $name}, through the ast_name index. */
+    static final String DEFINITIONS_BY_NAME = "MATCH (d:AstNode {repoId: $repo, name: $name}) WHERE d.kind IS NOT NULL";
+
+    /** The clause matching the definitions {@code d} a name means: by qualified name when it contains a dot. */
+    private static String matchDefinitions(String name) {
+        return name.contains(".") || name.contains("::") ? DEFINITIONS_BY_QUALIFIED_NAME : DEFINITIONS_BY_NAME;
+    }
 
     /** Definitions named {@code name}, or whose qualified name ends with it when it contains a dot. */
     public List<Symbol> definitions(String repoId, String name, int limit) {
-        String cypher = name.contains(".") || name.contains("::") ? DEFINITIONS_BY_QUALIFIED_NAME : """
-                MATCH (n:AstNode {repoId: $repo, name: $name}) WHERE n.kind IS NOT NULL
-                RETURN n ORDER BY n.path, n.startLine LIMIT $limit""";
+        String cypher = matchDefinitions(name) + " RETURN d AS n ORDER BY n.path, n.startLine LIMIT $limit";
         return query("finding definitions", cypher, Map.of("repo", repoId, "name", name, "dotted", "." + name, "limit", bound(limit)))
                 .stream().map(r -> symbol(r.get("n"))).toList();
     }
@@ -347,11 +350,7 @@ public final class GraphTools {
     }
 
     private List<Relation> relations(String repoId, String name, String types, boolean incoming, int limit) {
-        String match = name.contains(".") || name.contains("::")
-                ? "MATCH (d:AstNode {repoId: $repo}) WHERE d.path IS NOT NULL AND d.startByte IS NOT NULL AND d.kind IS NOT NULL"
-                + " AND (d.qualifiedName = $name OR d.qualifiedName ENDS WITH $dotted)"
-                : "MATCH (d:AstNode {repoId: $repo, name: $name}) WHERE d.kind IS NOT NULL";
-        String cypher = match + (incoming
+        String cypher = matchDefinitions(name) + (incoming
                 ? " MATCH (o:AstNode)-[r:" + types + "]->(d) RETURN o AS a, r, d AS b ORDER BY a.path, r.line, a.startLine LIMIT $limit"
                 : " MATCH (d)-[r:" + types + "]->(o:AstNode) RETURN d AS a, r, o AS b ORDER BY b.path, r.line, b.startLine LIMIT $limit");
         return query("following " + types, cypher, Map.of("repo", repoId, "name", name, "dotted", "." + name, "limit", bound(limit)))
