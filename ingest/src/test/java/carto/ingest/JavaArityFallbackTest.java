@@ -96,7 +96,7 @@ class JavaArityFallbackTest {
     }
 
     @Test
-    void anUnqualifiedCallToTheOnlyMemberOfItsNameIsExactWithoutTypingItsArguments() throws Exception {
+    void anUnqualifiedCallToTheOnlyMemberOfItsNameAndArityIsExactWithoutTypingItsArguments() throws Exception {
         Neo4jCodeGraph g = JavaPackage.ingest(tmp, "only", Map.of(
                 "Base.java", """
                         package p;
@@ -141,12 +141,11 @@ class JavaArityFallbackTest {
                         """));
         List<String> calls = JavaPackage.calls(g, "only");
         // Base's private quiet is not a member of Inner, so Java finds Outer's; shared and other are Inner's inherited
-        // members, called with or without this; twice has two overloads, which only the solver (or the arity fallback)
-        // can tell apart
+        // members, called with or without this; of twice's two overloads only one takes one argument
         assertEquals(List.of(
                 "run -> p.Base.other exact line 19",
                 "run -> p.Base.shared exact line 18",
                 "run -> p.Outer.quiet exact line 17",
-                "run -> p.Outer.twice heuristic line 20"), calls);
+                "run -> p.Outer.twice exact line 20"), calls);
     }
 }

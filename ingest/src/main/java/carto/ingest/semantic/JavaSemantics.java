@@ -98,15 +98,17 @@ public final class JavaSemantics {
         }
         // the symbol solver is slow: only ask it about names the repository defines
         // nor about calls on a variable of a type declared outside the repository (the solver often fails on those anyway)
+        FileNames names = new FileNames(cu);
         cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString()) && !receivers.outsideRepository(c)).forEach(call -> {
             try {
-                Optional<ResolvedMethodDeclaration> only;
+                Settled settled;
                 try {
-                    only = onlyMember(call);
+                    settled = settle(call, names);
                 } catch (RuntimeException | StackOverflowError e) {
-                    only = Optional.empty(); // a type on the way is out of reach: the solver decides
+                    settled = null; // a type on the way is out of reach: the solver decides
                 }
-                link(out, SemanticEdge.Type.CALLS, relativePath, call, only.isPresent() ? only.get() : mostDerived(call, orderFree(call::resolve)));
+                if (settled == OUTSIDE) return;
+                link(out, SemanticEdge.Type.CALLS, relativePath, call, settled != null ? settled.method() : mostDerived(call, orderFree(call::resolve)));
             } catch (RuntimeException | StackOverflowError e) {
                 unresolved++;
                 // typically an argument of a library type the solver has no sources for: fall back to name and arity
@@ -190,53 +192,201 @@ public final class JavaSemantics {
     private final Map<String, Map<String, List<ResolvedMethodDeclaration>>> membersByType = new HashMap<>();
 
     /**
-     * The method a call means when that is certain without typing its arguments: the type searched
-     * has exactly one member method of that name, taking that many arguments, so overload
-     * resolution has nothing to choose from. For an unqualified call (or one on plain {@code this})
-     * that type is the innermost enclosing class with a member of that name (Java looks no further,
-     * neither outer classes nor static imports); for a call on a variable, the repository type its
-     * declaration names, when the syntax shows the declaration for certain. Empty when the symbol
-     * solver must decide: overloads or overrides, a supertype out of reach, an anonymous, local or
-     * enum constant class on the way, any other receiver.
+     * What the declarations settle about a call without typing its arguments: {@code method} is the
+     * one it means, or null (the {@link #OUTSIDE} instance) when it cannot mean a repository method.
      */
-    private Optional<ResolvedMethodDeclaration> onlyMember(MethodCallExpr call) {
-        if (call.getTypeArguments().isPresent()) return Optional.empty();
+    private record Settled(ResolvedMethodDeclaration method) {}
+
+    private static final Settled OUTSIDE = new Settled(null);
+
+    /**
+     * The names a file declares as variables anywhere (fields, locals, parameters, pattern
+     * variables, enum constants) and its static imports: a simple name outside {@code variables},
+     * inherited fields and statically imported fields can only be a type (JLS 6.5.2).
+     */
+    private static final class FileNames {
+        final Set<String> variables = new java.util.HashSet<>();
+        final List<ImportDeclaration> staticImports = new ArrayList<>();
+
+        FileNames(CompilationUnit cu) {
+            cu.walk(n -> {
+                if (n instanceof VariableDeclarator v) variables.add(v.getNameAsString());
+                else if (n instanceof com.github.javaparser.ast.body.Parameter p) variables.add(p.getNameAsString());
+                else if (n instanceof com.github.javaparser.ast.expr.TypePatternExpr t) variables.add(t.getNameAsString());
+                else if (n instanceof com.github.javaparser.ast.body.EnumConstantDeclaration e) variables.add(e.getNameAsString());
+            });
+            for (ImportDeclaration imp : cu.getImports()) if (imp.isStatic()) staticImports.add(imp);
+        }
+    }
+
+    /**
+     * The method a call means when the declarations settle it without typing its arguments: of the
+     * methods the call can find by its name, exactly one takes that many arguments, so overload
+     * resolution has nothing to choose from (or none of them is the repository's). Where Java looks
+     * for them (JLS 15.12.1):
+     * <ul>
+     * <li>an unqualified call (or one on plain {@code this}): the innermost enclosing class with a
+     * member of that name; when none has one, the statically imported methods of that name;</li>
+     * <li>a call on a variable whose declaration the syntax shows for certain: the repository type
+     * it names;</li>
+     * <li>a call on a simple name that no variable in scope can have (no local, parameter or field
+     * of this file, no inherited or statically imported field): the type of that name.</li>
+     * </ul>
+     * Null when the symbol solver must decide: overloads or overrides of that arity, a supertype
+     * out of reach, an anonymous, local or enum constant class on the way, any other receiver.
+     */
+    private Settled settle(MethodCallExpr call, FileNames names) {
+        if (call.getTypeArguments().isPresent()) return null;
         String name = call.getNameAsString();
         int args = call.getArguments().size();
         if (call.getScope().isPresent() && call.getScope().get() instanceof NameExpr receiver) {
             // a variable whose declaration the syntax shows for certain, with a type the repository declares
             Optional<com.github.javaparser.ast.type.Type> declared = LibraryReceivers.declaredType(receiver);
-            if (declared.isEmpty() || !(declared.get() instanceof ClassOrInterfaceType t) || !repoTypeNames.contains(t.getNameAsString())) return Optional.empty();
-            ResolvedType rt = t.resolve();
-            if (!rt.isReferenceType()) return Optional.empty();
-            ResolvedReferenceTypeDeclaration type = rt.asReferenceType().getTypeDeclaration().orElse(null);
-            return type == null ? Optional.empty() : onlyMemberOf(type, name, args);
+            if (declared.isPresent()) {
+                if (!(declared.get() instanceof ClassOrInterfaceType t) || !repoTypeNames.contains(t.getNameAsString())) return null;
+                ResolvedType rt = t.resolve();
+                if (!rt.isReferenceType()) return null;
+                ResolvedReferenceTypeDeclaration type = rt.asReferenceType().getTypeDeclaration().orElse(null);
+                return type == null ? null : amongMembers(type, name, args);
+            }
+            return staticCall(receiver, names, name, args);
         }
         boolean onThis = call.getScope().filter(sc -> sc instanceof com.github.javaparser.ast.expr.ThisExpr t && t.getTypeName().isEmpty()).isPresent();
-        if (call.getScope().isPresent() && !onThis) return Optional.empty();
+        if (call.getScope().isPresent() && !onThis) return null;
         // the classes as far as an anonymous or enum constant body: past one nothing is certain
-        for (TypeDeclaration<?> td : enclosingTypes(call)) {
-            if (td.getParentNode().filter(p -> p instanceof com.github.javaparser.ast.stmt.LocalClassDeclarationStmt
-                    || p instanceof com.github.javaparser.ast.stmt.LocalRecordDeclarationStmt).isPresent()) return Optional.empty();
+        List<TypeDeclaration<?>> enclosing = enclosingTypes(call);
+        for (TypeDeclaration<?> td : enclosing) {
+            if (local(td)) return null;
             ResolvedReferenceTypeDeclaration type = td.resolve();
-            if (type.isInterface() && OBJECT_METHODS.contains(name)) return Optional.empty();
+            // an interface's members include Object's public methods, which the solver does not list
+            if (type.isInterface() && OBJECT_METHODS.contains(name)) return null;
             Map<String, List<ResolvedMethodDeclaration>> members = members(type);
-            if (members == null) return Optional.empty();
+            if (members == null) return null;
             if (!onThis && !members.containsKey(name)) continue; // no member of that name: the next enclosing class is searched
-            return onlyMemberOf(type, name, args);
+            return among(members.get(name), args);
         }
-        return Optional.empty();
+        // no enclosing class has a member of that name: a statically imported method (when the walk reached the file)
+        if (onThis || enclosing.isEmpty() || !(enclosing.get(enclosing.size() - 1).getParentNode().orElse(null) instanceof CompilationUnit)) return null;
+        return staticallyImported(names, name, args);
     }
 
-    /** The one member method of {@code type} named {@code name}, when it takes {@code args} arguments. */
-    private Optional<ResolvedMethodDeclaration> onlyMemberOf(ResolvedReferenceTypeDeclaration type, String name, int args) {
-        if (type.isInterface() && OBJECT_METHODS.contains(name)) return Optional.empty();
+    private static boolean local(TypeDeclaration<?> td) {
+        return td.getParentNode().filter(p -> p instanceof com.github.javaparser.ast.stmt.LocalClassDeclarationStmt
+                || p instanceof com.github.javaparser.ast.stmt.LocalRecordDeclarationStmt).isPresent();
+    }
+
+    /**
+     * A call on a simple name that is no variable, so it names a type: a static method of that type.
+     * The name is checked against every variable it could be: this file's, the fields the enclosing
+     * classes inherit, and the fields imported statically.
+     */
+    private Settled staticCall(NameExpr receiver, FileNames names, String name, int args) {
+        String typeName = receiver.getNameAsString();
+        if (names.variables.contains(typeName)) return null;
+        // the classes around it and what they inherit (an enum constant's body inherits from its enum, around it too)
+        for (Node n = receiver.getParentNode().orElse(null); n != null; n = n.getParentNode().orElse(null)) {
+            ResolvedReferenceTypeDeclaration inheritsFrom;
+            if (n instanceof TypeDeclaration<?> td) inheritsFrom = td.resolve();
+            else if (n instanceof ObjectCreationExpr o && o.getAnonymousClassBody().isPresent()) inheritsFrom = typeOf(o.getType());
+            else continue;
+            if (inheritsFrom == null || mayHaveField(inheritsFrom, typeName)) return null;
+        }
+        for (ImportDeclaration imp : names.staticImports) {
+            if (!imp.isAsterisk()) {
+                if (imp.getName().getIdentifier().equals(typeName)) return null; // a statically imported field, perhaps
+                continue;
+            }
+            ResolvedReferenceTypeDeclaration from = importedType(imp.getNameAsString());
+            if (from == null || mayHaveField(from, typeName)) return null;
+        }
+        var found = com.github.javaparser.symbolsolver.javaparsermodel.JavaParserFactory.getContext(receiver, solver).solveType(typeName);
+        if (!found.isSolved() || !found.getCorrespondingDeclaration().isReferenceType()) return null;
+        ResolvedReferenceTypeDeclaration type = found.getCorrespondingDeclaration().asReferenceType();
+        if (fileOf(type).isEmpty()) return OUTSIDE; // a library type: its methods and its supertypes' are outside the repository
+        return amongMembers(type, name, args);
+    }
+
+    /**
+     * An unqualified call no enclosing class has a member for: one of the static methods of that
+     * name the file imports, by single-static-import or static-import-on-demand (JLS 6.4.1, 15.12.1).
+     */
+    private Settled staticallyImported(FileNames names, String name, int args) {
+        List<ResolvedMethodDeclaration> candidates = new ArrayList<>();
+        Set<String> importedFrom = new java.util.HashSet<>();
+        for (ImportDeclaration imp : names.staticImports) {
+            String typeName;
+            if (imp.isAsterisk()) typeName = imp.getNameAsString();
+            else if (imp.getName().getIdentifier().equals(name)) typeName = imp.getName().getQualifier().map(Node::toString).orElse(null);
+            else continue;
+            ResolvedReferenceTypeDeclaration from = typeName == null ? null : importedType(typeName);
+            if (from == null) return null;
+            if (!importedFrom.add(from.getQualifiedName())) continue;
+            Map<String, List<ResolvedMethodDeclaration>> members = members(from);
+            if (members == null) return null;
+            for (ResolvedMethodDeclaration m : members.getOrDefault(name, List.of())) {
+                if (m.isStatic()) candidates.add(m);
+            }
+        }
+        return among(candidates, args);
+    }
+
+    /** The type a static import names (by its canonical name), or null when out of reach. */
+    private ResolvedReferenceTypeDeclaration importedType(String canonicalName) {
+        var ref = solver.tryToSolveType(canonicalName);
+        return ref.isSolved() ? ref.getCorrespondingDeclaration() : null;
+    }
+
+    private static ResolvedReferenceTypeDeclaration typeOf(ClassOrInterfaceType t) {
+        ResolvedType rt = t.resolve();
+        return rt.isReferenceType() ? rt.asReferenceType().getTypeDeclaration().orElse(null) : null;
+    }
+
+    /** Field names of each type and its supertypes (all of them in reach); null: a supertype is out of reach. */
+    private final Map<String, Set<String>> fieldNamesByType = new HashMap<>();
+
+    /** Whether {@code type} declares or inherits a field of that name, or may (a supertype out of reach). */
+    private boolean mayHaveField(ResolvedReferenceTypeDeclaration type, String field) {
+        String key = type.getQualifiedName();
+        if (!fieldNamesByType.containsKey(key)) {
+            Set<String> fields = new java.util.HashSet<>();
+            try {
+                List<ResolvedReferenceTypeDeclaration> types = new ArrayList<>(List.of(type));
+                types.addAll(supertypes(type, true));
+                for (ResolvedReferenceTypeDeclaration t : types) t.getDeclaredFields().forEach(f -> fields.add(f.getName()));
+                fieldNamesByType.put(key, fields);
+            } catch (RuntimeException | StackOverflowError e) {
+                fieldNamesByType.put(key, null);
+            }
+        }
+        Set<String> fields = fieldNamesByType.get(key);
+        return fields == null || fields.contains(field);
+    }
+
+    /** What the member methods of {@code type} named {@code name} settle about a call with {@code args} arguments. */
+    private Settled amongMembers(ResolvedReferenceTypeDeclaration type, String name, int args) {
+        if (type.isInterface() && OBJECT_METHODS.contains(name)) return null;
         Map<String, List<ResolvedMethodDeclaration>> members = members(type);
-        List<ResolvedMethodDeclaration> named = members == null ? null : members.get(name);
-        if (named == null || named.size() != 1) return Optional.empty();
-        ResolvedMethodDeclaration m = named.get(0);
-        int params = m.getNumberOfParams();
-        return takes(params, params > 0 && m.hasVariadicParameter(), args) ? Optional.of(m) : Optional.empty();
+        return members == null ? null : among(members.get(name), args);
+    }
+
+    /**
+     * The one method of {@code named} (the methods a call finds by its name) that takes {@code args}
+     * arguments; {@link #OUTSIDE} when several do and none is the repository's; null otherwise.
+     */
+    private Settled among(List<ResolvedMethodDeclaration> named, int args) {
+        if (named == null) return null;
+        ResolvedMethodDeclaration only = null;
+        int fitting = 0;
+        boolean repository = false;
+        for (ResolvedMethodDeclaration m : named) {
+            int params = m.getNumberOfParams();
+            if (!takes(params, params > 0 && m.hasVariadicParameter(), args)) continue;
+            fitting++;
+            only = m;
+            repository |= fileOf(m.declaringType()).isPresent();
+        }
+        if (fitting == 1) return new Settled(only);
+        return fitting > 1 && !repository ? OUTSIDE : null;
     }
 
     /** Whether a method of {@code params} parameters, the last one variadic or not, can take {@code args} arguments. */

@@ -1,0 +1,178 @@
+package carto.ingest;
+
+import carto.graph.neo4j.Neo4jCodeGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Calls that Java's own lookup rules settle without typing their arguments: of the methods a call
+ * can find by its name, one alone takes that many arguments. Every call here passes a value of a
+ * library type the symbol solver has no sources for, so the solver cannot type it: an exact edge
+ * shows the call was settled from the declarations, a heuristic one that the arity fallback
+ * guessed. A variable that shares its name with a type must win over the type, as in Java.
+ */
+class JavaSettledCallsTest {
+    @TempDir
+    Path tmp;
+
+    private static final String UTIL = """
+            package p;
+
+            import com.lib.Gen;
+
+            public class Util {
+                public static void fmt(Gen g) {
+                }
+
+                public static void fmt(Gen g, int width) {
+                }
+
+                public static void only(Gen g) {
+                }
+            }
+            """;
+
+    private static final String OTHER = """
+            package p;
+
+            import com.lib.Gen;
+
+            public class Other {
+                public void fmt(Gen g) {
+                }
+            }
+            """;
+
+    @Test
+    void staticCallsOnARepositoryTypeAreSettledByArity() throws Exception {
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "static", Map.of("Util.java", UTIL, "User.java", """
+                package p;
+
+                import com.lib.Gen;
+
+                public class User {
+                    void use(Gen g) {
+                        Util.fmt(g);
+                        Util.fmt(g, 2);
+                        Util.only(g);
+                    }
+                }
+                """));
+        assertEquals(List.of(
+                "use -> p.Util.fmt(line 6) exact line 7",
+                "use -> p.Util.fmt(line 9) exact line 8",
+                "use -> p.Util.only(line 12) exact line 9"), calls(g, "static"));
+    }
+
+    @Test
+    void staticallyImportedMethodsAreSettledUnlessAnEnclosingClassHasAMemberOfThatName() throws Exception {
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "imports", Map.of("Util.java", UTIL, "Single.java", """
+                package p;
+
+                import static p.Util.fmt;
+
+                import com.lib.Gen;
+
+                public class Single {
+                    void use(Gen g) {
+                        fmt(g, 3);
+                    }
+                }
+                """, "OnDemand.java", """
+                package p;
+
+                import static p.Util.*;
+
+                import com.lib.Gen;
+
+                public class OnDemand {
+                    void use(Gen g) {
+                        fmt(g);
+                        only(g);
+                    }
+
+                    class Inner {
+                        void run(Gen g) {
+                            only(g);
+                        }
+
+                        void only(Gen g) {
+                        }
+                    }
+                }
+                """));
+        // in Inner, its own member only(Gen) hides the imported one (JLS 15.12.1)
+        assertEquals(List.of(
+                "run -> p.OnDemand.Inner.only(line 18) exact line 15",
+                "use -> p.Util.fmt(line 6) exact line 9",
+                "use -> p.Util.fmt(line 9) exact line 9",
+                "use -> p.Util.only(line 12) exact line 10"), calls(g, "imports"));
+    }
+
+    @Test
+    void aFieldNamedLikeATypeIsTheReceiverNotTheType() throws Exception {
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "shadow", Map.of("Util.java", UTIL, "Other.java", OTHER, "Parent.java", """
+                package p;
+
+                public class Parent {
+                    protected Other Util = new Other();
+                }
+                """, "Own.java", """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Own {
+                    private final Other Util = new Other();
+
+                    void use(Gen g) {
+                        Util.fmt(g);
+                    }
+                }
+                """, "Pattern.java", """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Pattern {
+                    void use(Object o, Gen g) {
+                        if (o instanceof Other Util) {
+                            Util.fmt(g);
+                        }
+                    }
+                }
+                """, "Heir.java", """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Heir extends Parent {
+                    void use(Gen g) {
+                        Util.fmt(g);
+                    }
+                }
+                """));
+        // the inherited field is not in Heir's file, and a pattern variable is not where the syntax walk looks for
+        // declarations: the solver is asked, fails on Gen, and the arity fallback finds Other.fmt through the
+        // variable's type; Util.fmt would be wrong in all three
+        List<String> calls = calls(g, "shadow");
+        assertEquals(List.of(
+                "use -> p.Other.fmt(line 6) exact line 9",
+                "use -> p.Other.fmt(line 6) heuristic line 7",
+                "use -> p.Other.fmt(line 6) heuristic line 8"), calls.stream().filter(c -> c.contains(".fmt(")).toList());
+    }
+
+    /** Calls between definitions as "caller -> callee's qualified name(its first line) resolution line", sorted. */
+    private static List<String> calls(Neo4jCodeGraph g, String repoId) {
+        return g.read("calls", tx -> tx.run("""
+                MATCH (a:AstNode {repoId: $r})-[c:CALLS]->(b:AstNode {repoId: $r})
+                RETURN a.name + ' -> ' + b.qualifiedName + '(line ' + b.startLine + ') ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
+                Map.of("r", repoId)).list(rec -> rec.get("e").asString()));
+    }
+}
