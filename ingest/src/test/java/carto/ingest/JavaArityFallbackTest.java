@@ -49,6 +49,9 @@ class JavaArityFallbackTest {
 
                             public void plain() {
                             }
+
+                            public void close(Gen g) {
+                            }
                         }
                         """,
                 "User.java", """
@@ -57,7 +60,7 @@ class JavaArityFallbackTest {
                         import com.lib.Gen;
 
                         public class User {
-                            void use(Writer w, Gen g) {
+                            void use(Writer w, Gen g, Writer[] all) {
                                 writer().write(g);
                                 w.pair(g, 1);
                                 w.flush(g);
@@ -68,6 +71,7 @@ class JavaArityFallbackTest {
                                         flush(g);
                                     }
                                 };
+                                all[0].close(g);
                             }
 
                             void helper(Gen g) {
@@ -83,16 +87,17 @@ class JavaArityFallbackTest {
                         """));
         List<String> calls = JavaPackage.calls(g, "arity");
         // pair(g, 1) has two candidates of two parameters; flush(g) in the anonymous Base means Base.flush, not
-        // User.flush, and without the class's own declaration to ask that call is left out. w.flush(g) and helper(g)
-        // are exact: Writer's and User's only members of those names need no argument typed; the receiver of
-        // writer().write(g) is a call, which only the solver types
+        // User.flush, and without the class's own declaration to ask that call is left out. w.flush(g), helper(g)
+        // and writer().write(g) are exact: Writer's and User's only members of those names need no argument typed
+        // (and writer() settled says write is Writer's); the receiver all[0] only the solver types
         assertEquals(List.of(
                 "use -> p.Base exact line 12",
                 "use -> p.Base.flush exact line 9",
                 "use -> p.User.helper exact line 11",
                 "use -> p.User.writer exact line 7",
+                "use -> p.Writer.close heuristic line 17",
                 "use -> p.Writer.plain exact line 10",
-                "use -> p.Writer.write heuristic line 7"), calls);
+                "use -> p.Writer.write exact line 7"), calls);
     }
 
     @Test

@@ -116,6 +116,30 @@ class JavaSettledCallsTest {
     }
 
     @Test
+    void aCallOnTheResultOfASettledCallSearchesTheTypeItsMethodReturns() throws Exception {
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "chain", Map.of("Other.java", OTHER, "Chain.java", """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Chain {
+                    Other other(Gen g) {
+                        return new Other();
+                    }
+
+                    void use(Gen g) {
+                        other(g).fmt(g);
+                    }
+                }
+                """));
+        // the solver cannot type other(g), so without settling it the chained fmt(g) would have no edge at all
+        assertEquals(List.of(
+                "other -> p.Other(line 5) exact line 7",
+                "use -> p.Chain.other(line 6) exact line 11",
+                "use -> p.Other.fmt(line 6) exact line 11"), calls(g, "chain"));
+    }
+
+    @Test
     void aFieldNamedLikeATypeIsTheReceiverNotTheType() throws Exception {
         Neo4jCodeGraph g = JavaPackage.ingest(tmp, "shadow", Map.of("Util.java", UTIL, "Other.java", OTHER, "Parent.java", """
                 package p;

@@ -230,7 +230,8 @@ public final class JavaSemantics {
      * <li>a call on a variable whose declaration the syntax shows for certain: the repository type
      * it names;</li>
      * <li>a call on a simple name that no variable in scope can have (no local, parameter or field
-     * of this file, no inherited or statically imported field): the type of that name.</li>
+     * of this file, no inherited or statically imported field): the type of that name;</li>
+     * <li>a call on the result of a settled call: the type that method's declaration returns.</li>
      * </ul>
      * Null when the symbol solver must decide: overloads or overrides of that arity, a supertype
      * out of reach, an anonymous, local or enum constant class on the way, any other receiver.
@@ -250,6 +251,16 @@ public final class JavaSemantics {
                 return type == null ? null : amongMembers(type, name, args);
             }
             return staticCall(receiver, names, name, args);
+        }
+        if (call.getScope().isPresent() && call.getScope().get() instanceof MethodCallExpr inner) {
+            // a chained call searches the type the inner call's method returns, when that call is settled too
+            Settled first = settle(inner, names);
+            if (first == null || first == OUTSIDE) return null;
+            ResolvedType returned = first.method().getReturnType();
+            if (!returned.isReferenceType()) return null; // a type variable, an array, a primitive
+            ResolvedReferenceTypeDeclaration type = returned.asReferenceType().getTypeDeclaration().orElse(null);
+            if (type == null) return null;
+            return fileOf(type).isEmpty() ? OUTSIDE : amongMembers(type, name, args);
         }
         boolean onThis = call.getScope().filter(sc -> sc instanceof com.github.javaparser.ast.expr.ThisExpr t && t.getTypeName().isEmpty()).isPresent();
         if (call.getScope().isPresent() && !onThis) return null;
