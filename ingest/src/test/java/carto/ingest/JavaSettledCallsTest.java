@@ -140,6 +140,61 @@ class JavaSettledCallsTest {
     }
 
     @Test
+    void aCallWithoutArgumentsMeansTheOverrideNearestInTheClassChain() throws Exception {
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "zero", Map.of("Named.java", """
+                package p;
+
+                public interface Named {
+                    default String name() {
+                        return "";
+                    }
+                }
+                """, "Base.java", """
+                package p;
+
+                public class Base {
+                    public String name() {
+                        return "base";
+                    }
+
+                    public void reset() {
+                    }
+
+                    public void log(String... parts) {
+                    }
+                }
+                """, "Middle.java", """
+                package p;
+
+                public class Middle extends Base implements Named {
+                    @Override
+                    public void reset() {
+                    }
+
+                    public void log() {
+                    }
+                }
+                """, "Leaf.java", """
+                package p;
+
+                public class Leaf extends Middle {
+                    void run(Middle other) {
+                        reset();
+                        name();
+                        log();
+                        other.reset();
+                    }
+                }
+                """));
+        // Middle's reset overrides Base's; Base's name (a class's method) wins over Named's default; log() takes
+        // Middle's method without parameters, not Base's variable arity one
+        assertEquals(List.of(
+                "run -> p.Base.name(line 4) exact line 6",
+                "run -> p.Middle.log(line 8) exact line 7",
+                "run -> p.Middle.reset(line 4) exact line 5"), calls(g, "zero").stream().filter(c -> c.startsWith("run")).toList());
+    }
+
+    @Test
     void aFieldNamedLikeATypeIsTheReceiverNotTheType() throws Exception {
         Neo4jCodeGraph g = JavaPackage.ingest(tmp, "shadow", Map.of("Util.java", UTIL, "Other.java", OTHER, "Parent.java", """
                 package p;

@@ -274,7 +274,7 @@ public final class JavaSemantics {
             Map<String, List<ResolvedMethodDeclaration>> members = members(type);
             if (members == null) return null;
             if (!onThis && !members.containsKey(name)) continue; // no member of that name: the next enclosing class is searched
-            return among(members.get(name), args);
+            return among(type, members.get(name), args);
         }
         // no enclosing class has a member of that name: a statically imported method (when the walk reached the file)
         if (onThis || enclosing.isEmpty() || !(enclosing.get(enclosing.size() - 1).getParentNode().orElse(null) instanceof CompilationUnit)) return null;
@@ -338,7 +338,7 @@ public final class JavaSemantics {
                 if (m.isStatic()) candidates.add(m);
             }
         }
-        return among(candidates, args);
+        return among(null, candidates, args);
     }
 
     /** The type a static import names (by its canonical name), or null when out of reach. */
@@ -377,27 +377,44 @@ public final class JavaSemantics {
     private Settled amongMembers(ResolvedReferenceTypeDeclaration type, String name, int args) {
         if (type.isInterface() && OBJECT_METHODS.contains(name)) return null;
         Map<String, List<ResolvedMethodDeclaration>> members = members(type);
-        return members == null ? null : among(members.get(name), args);
+        return members == null ? null : among(type, members.get(name), args);
     }
 
     /**
-     * The one method of {@code named} (the methods a call finds by its name) that takes {@code args}
-     * arguments; {@link #OUTSIDE} when several do and none is the repository's; null otherwise.
+     * The one method of {@code named} (the methods a call finds by its name, as members of
+     * {@code searched}, or null for imported ones) that takes {@code args} arguments;
+     * {@link #OUTSIDE} when several do and none is the repository's; null otherwise. Without
+     * arguments, a method without parameters is the one called (a variable arity method applies
+     * only when none does, JLS 15.12.2), and those are all override-equivalent: the one the
+     * searched type's class chain declares nearest to it is the member the call finds.
      */
-    private Settled among(List<ResolvedMethodDeclaration> named, int args) {
+    private Settled among(ResolvedReferenceTypeDeclaration searched, List<ResolvedMethodDeclaration> named, int args) {
         if (named == null) return null;
-        ResolvedMethodDeclaration only = null;
-        int fitting = 0;
+        List<ResolvedMethodDeclaration> fitting = new ArrayList<>();
         boolean repository = false;
         for (ResolvedMethodDeclaration m : named) {
             int params = m.getNumberOfParams();
             if (!takes(params, params > 0 && m.hasVariadicParameter(), args)) continue;
-            fitting++;
-            only = m;
+            fitting.add(m);
             repository |= fileOf(m.declaringType()).isPresent();
         }
-        if (fitting == 1) return new Settled(only);
-        return fitting > 1 && !repository ? OUTSIDE : null;
+        if (args == 0 && fitting.size() > 1) {
+            List<ResolvedMethodDeclaration> fixed = fitting.stream().filter(m -> m.getNumberOfParams() == 0).toList();
+            if (!fixed.isEmpty()) fitting = fixed;
+            for (ResolvedReferenceTypeDeclaration t = fitting.size() > 1 ? searched : null; t != null && fileOf(t).isPresent(); t = superclassOf(t)) {
+                String declaring = t.getQualifiedName();
+                for (ResolvedMethodDeclaration m : fitting) {
+                    if (m.declaringType().getQualifiedName().equals(declaring)) return new Settled(m);
+                }
+            }
+        }
+        if (fitting.size() == 1) return new Settled(fitting.get(0));
+        return fitting.size() > 1 && !repository ? OUTSIDE : null;
+    }
+
+    /** The superclass of a class, null for anything else. */
+    private static ResolvedReferenceTypeDeclaration superclassOf(ResolvedReferenceTypeDeclaration t) {
+        return t.isClass() ? t.asClass().getSuperClass().flatMap(ResolvedReferenceType::getTypeDeclaration).orElse(null) : null;
     }
 
     /** Whether a method of {@code params} parameters, the last one variadic or not, can take {@code args} arguments. */
@@ -484,7 +501,7 @@ public final class JavaSemantics {
                         // a parameter type out of reach: not this one
                     }
                 }
-                t = t.isClass() ? t.asClass().getSuperClass().flatMap(ResolvedReferenceType::getTypeDeclaration).orElse(null) : null;
+                t = superclassOf(t);
             }
         } catch (RuntimeException | StackOverflowError e) {
             // a type on the way is out of reach: the solver's answer stands
