@@ -129,8 +129,8 @@ public final class JavaSemantics {
             if (t.getParentNode().filter(p -> p instanceof ClassOrInterfaceDeclaration).isPresent()) return; // extends/implements below
             if (t.getParentNode().filter(p -> p instanceof ObjectCreationExpr).isPresent()) return; // a constructor call
             attempt(() -> {
-                ResolvedType rt = t.resolve();
-                if (rt.isReferenceType()) rt.asReferenceType().getTypeDeclaration().ifPresent(d -> link(out, SemanticEdge.Type.REFERENCES, relativePath, t, d));
+                ResolvedReferenceTypeDeclaration d = declarationOf(t.resolve());
+                if (d != null) link(out, SemanticEdge.Type.REFERENCES, relativePath, t, d);
             });
         });
         cu.findAll(NameExpr.class).stream().filter(n -> repoNames.contains(n.getNameAsString()))
@@ -158,9 +158,8 @@ public final class JavaSemantics {
      */
     private Optional<ResolvedMethodDeclaration> byArity(MethodCallExpr call) {
         if (call.getScope().isPresent()) {
-            ResolvedType t = call.getScope().get().calculateResolvedType();
-            if (!t.isReferenceType()) return Optional.empty();
-            return t.asReferenceType().getTypeDeclaration().flatMap(owner -> only(byArity(owner, call)));
+            ResolvedReferenceTypeDeclaration owner = declarationOf(call.getScope().get().calculateResolvedType());
+            return owner == null ? Optional.empty() : only(byArity(owner, call));
         }
         for (TypeDeclaration<?> td : enclosingTypes(call)) {
             Map<String, ResolvedMethodDeclaration> found = byArity(td.resolve(), call);
@@ -245,9 +244,7 @@ public final class JavaSemantics {
             Optional<com.github.javaparser.ast.type.Type> declared = LibraryReceivers.declaredType(receiver);
             if (declared.isPresent()) {
                 if (!(declared.get() instanceof ClassOrInterfaceType t) || !repoTypeNames.contains(t.getNameAsString())) return null;
-                ResolvedType rt = t.resolve();
-                if (!rt.isReferenceType()) return null;
-                ResolvedReferenceTypeDeclaration type = rt.asReferenceType().getTypeDeclaration().orElse(null);
+                ResolvedReferenceTypeDeclaration type = declarationOf(t.resolve());
                 return type == null ? null : amongMembers(type, name, args);
             }
             return staticCall(receiver, names, name, args);
@@ -256,9 +253,7 @@ public final class JavaSemantics {
             // a chained call searches the type the inner call's method returns, when that call is settled too
             Settled first = settle(inner, names);
             if (first == null || first == OUTSIDE) return null;
-            ResolvedType returned = first.method().getReturnType();
-            if (!returned.isReferenceType()) return null; // a type variable, an array, a primitive
-            ResolvedReferenceTypeDeclaration type = returned.asReferenceType().getTypeDeclaration().orElse(null);
+            ResolvedReferenceTypeDeclaration type = declarationOf(first.method().getReturnType()); // none for a type variable, an array, a primitive
             if (type == null) return null;
             return fileOf(type).isEmpty() ? OUTSIDE : amongMembers(type, name, args);
         }
@@ -298,7 +293,7 @@ public final class JavaSemantics {
         for (Node n = receiver.getParentNode().orElse(null); n != null; n = n.getParentNode().orElse(null)) {
             ResolvedReferenceTypeDeclaration inheritsFrom;
             if (n instanceof TypeDeclaration<?> td) inheritsFrom = td.resolve();
-            else if (n instanceof ObjectCreationExpr o && o.getAnonymousClassBody().isPresent()) inheritsFrom = typeOf(o.getType());
+            else if (n instanceof ObjectCreationExpr o && o.getAnonymousClassBody().isPresent()) inheritsFrom = declarationOf(o.getType().resolve());
             else continue;
             if (inheritsFrom == null || mayHaveField(inheritsFrom, typeName)) return null;
         }
@@ -347,9 +342,9 @@ public final class JavaSemantics {
         return ref.isSolved() ? ref.getCorrespondingDeclaration() : null;
     }
 
-    private static ResolvedReferenceTypeDeclaration typeOf(ClassOrInterfaceType t) {
-        ResolvedType rt = t.resolve();
-        return rt.isReferenceType() ? rt.asReferenceType().getTypeDeclaration().orElse(null) : null;
+    /** The class or interface a type is (with any type arguments), null for a type variable, array or primitive. */
+    private static ResolvedReferenceTypeDeclaration declarationOf(ResolvedType t) {
+        return t.isReferenceType() ? t.asReferenceType().getTypeDeclaration().orElse(null) : null;
     }
 
     /** Field names of each type and its supertypes (all of them in reach); null: a supertype is out of reach. */
@@ -516,8 +511,7 @@ public final class JavaSemantics {
      */
     private static ResolvedReferenceTypeDeclaration receiverType(MethodCallExpr call, ResolvedReferenceTypeDeclaration declaring) {
         if (call.getScope().isPresent()) {
-            ResolvedType t = call.getScope().get().calculateResolvedType();
-            return t.isReferenceType() ? t.asReferenceType().getTypeDeclaration().orElse(null) : null;
+            return declarationOf(call.getScope().get().calculateResolvedType());
         }
         for (TypeDeclaration<?> td : enclosingTypes(call)) {
             ResolvedReferenceTypeDeclaration t = td.resolve();
