@@ -20,14 +20,20 @@ public record FileGraph(FileNode file, List<AstNodeRecord> ast, List<TextChunk> 
      * its declarations without bodies and comments), so an edit that keeps it needs no dependent
      * re-resolved; {@code shapeParts} the same per definition (after one for the rest of the file), so
      * an edit to some definitions needs only the files using their names re-resolved. Null when the
-     * file has none (not code, or a Java file with a syntax error).
+     * file has none (not code, or a Java file with a syntax error). {@code syntaxError} says where a
+     * code file's first syntax error is (null when it parsed cleanly).
      */
     public record FileNode(String relativePath, String basename, String language, String contentHash, long size, int lines,
-                           String encoding, boolean parseError, String skipReason, List<String> refNames, String shapeHash,
+                           String encoding, String syntaxError, String skipReason, List<String> refNames, String shapeHash,
                            List<String> shapeParts) {
         public FileNode {
             refNames = refNames == null ? List.of() : List.copyOf(refNames);
             shapeParts = shapeParts == null ? List.of() : List.copyOf(shapeParts);
+        }
+
+        /** Whether the file's code has a syntax error (its AST is the partial tree the parser recovered). */
+        public boolean parseError() {
+            return syntaxError != null;
         }
     }
 

@@ -35,7 +35,7 @@ class Neo4jCodeGraphTest {
             ast.add(new FileGraph.AstNodeRecord(0, "function_definition", d, "function", d, b, b + 1, b * 10, b * 10 + 5, false));
             b++;
         }
-        return new FileGraph(new FileGraph.FileNode(path, path.substring(path.lastIndexOf('/') + 1), "python", "h-" + path, 100, 10, null, false, null, List.of(), null, null),
+        return new FileGraph(new FileGraph.FileNode(path, path.substring(path.lastIndexOf('/') + 1), "python", "h-" + path, 100, 10, null, null, null, List.of(), null, null),
                 ast, List.of(new FileGraph.TextChunk("# doc", 1, 1, null), new FileGraph.TextChunk("more", 2, 3, null)));
     }
 

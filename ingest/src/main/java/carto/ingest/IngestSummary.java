@@ -4,10 +4,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** What an ingest did: files by language, what was skipped and why, what changed, and what was written. */
+/**
+ * What an ingest did: files by language, what was skipped and why, what changed, and what was written.
+ * {@code syntaxErrors} are the (added or changed) code files with a syntax error, each with where its
+ * first one is; {@code parseErrors} is how many.
+ */
 public record IngestSummary(String repoId, String path, String commit, int files, long lines, Map<String, Integer> filesByLanguage,
                             Map<String, Integer> unparsedByExtension, List<Skip> skipped, int ignoredByGitignore, List<String> skippedFolders,
-                            int added, int changed, int deleted, int unchanged, int resolvedFiles, int parseErrors,
+                            int added, int changed, int deleted, int unchanged, int resolvedFiles, int parseErrors, List<Skip> syntaxErrors,
                             long nodesWritten, long edgesWritten, long semanticEdges, Duration time, Map<String, Double> phaseSeconds) {
 
     /** A file that was not (fully) ingested. */
@@ -28,20 +32,28 @@ public record IngestSummary(String repoId, String path, String commit, int files
             sb.append('\n');
         }
         sb.append(String.format("  written: %,d nodes, %,d edges (%,d semantic)%n", nodesWritten, edgesWritten, semanticEdges));
-        if (parseErrors > 0) sb.append(String.format("  %d files have syntax errors (partial AST kept, marked error=true)%n", parseErrors));
+        if (parseErrors > 0) {
+            sb.append(String.format("  %d files have syntax errors (partial AST kept, marked error=true):%n", parseErrors));
+            list(sb, syntaxErrors);
+        }
         if (ignoredByGitignore > 0) sb.append(String.format("  %d paths ignored by .gitignore%n", ignoredByGitignore));
         for (String f : skippedFolders) sb.append("  skipped folder ").append(f).append('\n');
         if (!skipped.isEmpty()) {
             sb.append(String.format("  %d files skipped or kept without content:%n", skipped.size()));
-            int shown = 0;
-            for (Skip s : skipped) {
-                if (shown++ == 50) {
-                    sb.append(String.format("    ... and %d more%n", skipped.size() - 50));
-                    break;
-                }
-                sb.append("    ").append(s.path()).append(": ").append(s.reason()).append('\n');
-            }
+            list(sb, skipped);
         }
         return sb.toString();
+    }
+
+    /** The first 50 files with their reasons, then how many more there are. */
+    private static void list(StringBuilder sb, List<Skip> files) {
+        int shown = 0;
+        for (Skip s : files) {
+            if (shown++ == 50) {
+                sb.append(String.format("    ... and %d more%n", files.size() - 50));
+                break;
+            }
+            sb.append("    ").append(s.path()).append(": ").append(s.reason()).append('\n');
+        }
     }
 }

@@ -170,7 +170,10 @@ public final class Ingestor {
             } finally {
                 if (early != null) early.close();
             }
-            int parseErrors = (int) parsed.stream().filter(p -> p.graph().file().parseError()).count();
+            List<IngestSummary.Skip> syntaxErrors = new ArrayList<>();
+            for (Parsed p : parsed) {
+                if (p.graph().file().parseError()) syntaxErrors.add(new IngestSummary.Skip(p.source().path(), p.graph().file().syntaxError()));
+            }
 
             mark[0] = phase(phases, "parse", mark[0]);
             int resolved;
@@ -277,7 +280,7 @@ public final class Ingestor {
             for (Source s : toWrite) hashesNow.put(s.path(), stored(s.hash(), options));
             KeptDefinitions.put(abs, repoId, options.depth(), hashesNow, definitions);
 
-            return summary(repoId, abs, git, walk, sources, skips, added, changed, deleted.size(), unchanged, resolved, parseErrors,
+            return summary(repoId, abs, git, walk, sources, skips, added, changed, deleted.size(), unchanged, resolved, syntaxErrors,
                     written[0], written[1] + semantic, semantic, t0, phases);
         } finally {
             background.shutdownNow();
@@ -295,7 +298,7 @@ public final class Ingestor {
 
     private IngestSummary summary(String repoId, Path abs, String[] git, RepositoryWalker.Result walk, List<Source> sources,
                                   List<IngestSummary.Skip> skips, int added, int changed, int deleted, int unchanged, int resolved,
-                                  int parseErrors, long nodes, long edges, long semantic, long t0, Map<String, Double> phases) {
+                                  List<IngestSummary.Skip> syntaxErrors, long nodes, long edges, long semantic, long t0, Map<String, Double> phases) {
         Map<String, Integer> byLanguage = new TreeMap<>();
         Map<String, Integer> unparsed = new TreeMap<>();
         long lines = 0;
@@ -309,7 +312,7 @@ public final class Ingestor {
         skips.sort((a, b) -> a.path().compareTo(b.path()));
         return new IngestSummary(repoId, abs.toString(), git[0], (int) sources.stream().filter(s -> s.skipReason() == null).count(), lines,
                 byLanguage, unparsed, skips, walk.ignoredByGit(), walk.skippedDirs(), added, changed, deleted, unchanged,
-                resolved, parseErrors, nodes, edges, semantic, Duration.ofNanos(System.nanoTime() - t0), phases);
+                resolved, syntaxErrors.size(), syntaxErrors, nodes, edges, semantic, Duration.ofNanos(System.nanoTime() - t0), phases);
     }
 
     /**
@@ -488,7 +491,7 @@ public final class Ingestor {
         String base = s.path().substring(s.path().lastIndexOf('/') + 1);
         List<CodeIndex.Doc> docs = new ArrayList<>();
         if (s.skipReason() != null) {
-            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, stored(s.hash(), options), s.size(), 0, null, false, s.skipReason(), List.of(), null, null);
+            FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, null, stored(s.hash(), options), s.size(), 0, null, null, s.skipReason(), List.of(), null, null);
             return new Parsed(s, new FileGraph(node, List.of(), List.of()), List.of(), docs);
         }
         Language lang = s.language();
@@ -499,7 +502,7 @@ public final class Ingestor {
             }
             if (lang == null) codeChunks(s, s.text().split("\n", -1), null, docs);
             FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang == null ? null : lang.id, stored(s.hash(), options), s.size(), s.lines(),
-                    s.encoding(), false, null, List.of(), null, null);
+                    s.encoding(), null, null, List.of(), null, null);
             return new Parsed(s, new FileGraph(node, List.of(), chunks), List.of(), docs);
         }
         TreeSitterParser parser = parsers.get(lang);
@@ -529,7 +532,7 @@ public final class Ingestor {
         }
         codeChunks(s, lines, lang.id, docs);
         FileGraph.FileNode node = new FileGraph.FileNode(s.path(), base, lang.id, stored(s.hash(), options), s.size(), s.lines(), s.encoding(),
-                code.parseError(), null, new ArrayList<>(refNames), code.shape() == null ? null : code.shape().hash(),
+                code.syntaxError(), null, new ArrayList<>(refNames), code.shape() == null ? null : code.shape().hash(),
                 code.shape() == null ? null : code.shape().parts());
         return new Parsed(s, new FileGraph(node, code.nodes(), List.of()), code.references(), docs);
     }

@@ -72,7 +72,11 @@ class IngestorTest {
         assertTrue(summary.skipped().contains(new IngestSummary.Skip("data.bin", "binary file")), summary.skipped().toString());
         assertTrue(summary.skipped().stream().anyMatch(s -> s.path().equals("python/latin1.py") && s.reason().contains("not valid UTF-8")));
         assertEquals(1, summary.parseErrors(), "python/broken.py");
+        // where the error is: `def broken(:` needs a ")" before its ":"
+        assertEquals(List.of(new IngestSummary.Skip("python/broken.py", "line 1: missing \")\"")), summary.syntaxErrors());
         assertTrue(summary.render().contains("data.bin: binary file"));
+        assertTrue(summary.render().contains("1 files have syntax errors (partial AST kept, marked error=true):\n    python/broken.py: line 1: missing \")\""),
+                summary.render());
         assertEquals(0, count("MATCH (f:File {repoId: $r}) WHERE f.relativePath STARTS WITH 'generated' OR f.relativePath = 'debug.log' "
                 + "OR f.relativePath STARTS WITH 'node_modules' RETURN count(f)", Map.of("r", REPO)));
     }
@@ -185,6 +189,7 @@ class IngestorTest {
     void unparsableAndNonUtf8FilesKeepWhatTheyHave() {
         var broken = g.read("f", tx -> tx.run("MATCH (f:File {repoId: $r, relativePath: 'python/broken.py'}) RETURN f", Map.of("r", REPO)).single().get("f"));
         assertTrue(broken.get("parseError").asBoolean());
+        assertEquals("line 1: missing \")\"", broken.get("syntaxError").asString());
         assertTrue(count(FILE_AST + "WHERE n.error RETURN count(n)", Map.of("r", REPO, "p", "python/broken.py")) >= 1);
         var latin = g.read("f", tx -> tx.run("MATCH (f:File {repoId: $r, relativePath: 'python/latin1.py'}) RETURN f", Map.of("r", REPO)).single().get("f"));
         assertTrue(latin.get("encoding").asString().contains("ISO-8859-1"));

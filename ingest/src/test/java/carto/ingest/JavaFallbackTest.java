@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -67,6 +68,7 @@ class JavaFallbackTest {
         try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
             IngestSummary s = new Ingestor(g, index).ingest(tmp.resolve("repo"), IngestOptions.defaults().withRepoId("fallback"), IngestListener.NONE);
             assertEquals(1, s.parseErrors(), "Broken.java keeps its partial AST with the error flag");
+            assertEquals(List.of(new IngestSummary.Skip("src/main/java/p/Broken.java", "line 7: missing \";\"")), s.syntaxErrors());
         }
         Set<String> edges = new HashSet<>(g.read("edges", tx -> tx.run("""
                 MATCH (a {repoId: $r})-[e]->(b) WHERE type(e) IN ['CALLS', 'EXTENDS', 'IMPORTS']

@@ -437,7 +437,10 @@ public final class Neo4jCodeGraph implements CodeGraph {
         props.put("size", f.size());
         props.put("lines", f.lines());
         if (f.encoding() != null) props.put("encoding", f.encoding());
-        if (f.parseError()) props.put("parseError", true);
+        if (f.parseError()) {
+            props.put("parseError", true);
+            props.put("syntaxError", f.syntaxError());
+        }
         if (f.skipReason() != null) props.put("skipReason", f.skipReason());
         if (!f.refNames().isEmpty()) props.put("refNames", f.refNames());
         if (f.shapeHash() != null) props.put("shapeHash", f.shapeHash());

@@ -206,7 +206,33 @@ public final class CodeFrontEnd {
             for (Map<String, SyntaxNode> m : matches.get(BODIES)) skips.add(new int[]{m.get("skip").startByte(), m.get("skip").endByte()});
             shape = FileShape.of(out, tree.source(), skips, language == Language.JAVA);
         }
-        return new ParsedCode(out, refs, identifiers, root.hasError(), shape);
+        return new ParsedCode(out, refs, identifiers, root.hasError() ? firstSyntaxError(tree) : null, shape);
+    }
+
+    /**
+     * Where the first syntax error of a tree is, for a person to find it: the line and what the parser
+     * could not take ({@code unexpected "..."}) or had to assume ({@code missing ";"}).
+     */
+    static String firstSyntaxError(SyntaxTree tree) {
+        SyntaxNode n = tree.root();
+        // descend into the first child holding an error until the error node itself
+        outer:
+        while (!n.isError()) {
+            for (int i = 0; i < n.childCount(); i++) {
+                SyntaxNode c = n.child(i);
+                if (c.isError() || c.hasError()) {
+                    n = c;
+                    continue outer;
+                }
+            }
+            break; // an error flag without an error child (should not happen): report the node itself
+        }
+        if (!n.type().equals("ERROR") && n.isError()) return "line " + n.startLine() + ": missing \"" + n.type() + "\"";
+        String text = tree.text(n).strip();
+        int newline = text.indexOf('\n');
+        if (newline >= 0) text = text.substring(0, newline).strip();
+        if (text.length() > 40) text = text.substring(0, 40) + "...";
+        return "line " + n.startLine() + ": " + (text.isEmpty() ? "syntax error" : "unexpected \"" + text + "\"");
     }
 
     private static final Map<Language, Map<String, Boolean>> STATEMENT_TYPES = new java.util.EnumMap<>(Language.class);
