@@ -15,6 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,6 +46,8 @@ class GraphToolsTest {
         assertEquals(2, tools.findFilesByBasename(R, "base.rb", 10).size() + tools.findFilesByBasename(R, "base.ts", 10).size());
         assertEquals("python", tools.findFile(R, "./python/pkg/models.py").orElseThrow().language());
         assertTrue(tools.findFile(R, "python/nope.py").isEmpty());
+        assertEquals("line 1: missing \")\"", tools.findFile(R, "python/broken.py").orElseThrow().syntaxError());
+        assertNull(tools.findFile(R, "python/pkg/models.py").orElseThrow().syntaxError());
         assertEquals(List.of("c", "cpp", "csharp", "docs", "go", "java", "js", "kotlin", "php", "python", "ruby", "rust", "scripts", "ts"),
                 tools.listDirectory(R, "").stream().filter(f -> "directory".equals(f.language())).map(GraphTools.FileHit::path).toList());
     }

@@ -128,7 +128,8 @@ public final class QueryCommand implements Callable<Integer> {
 
     private static String line(Object x) {
         return switch (x) {
-            case GraphTools.FileHit f -> f.path() + (f.language() != null ? "  [" + f.language() + "]" : "") + (f.skipReason() != null ? "  (" + f.skipReason() + ")" : "");
+            case GraphTools.FileHit f -> f.path() + (f.language() != null ? "  [" + f.language() + "]" : "") + (f.skipReason() != null ? "  (" + f.skipReason() + ")" : "")
+                    + (f.syntaxError() != null ? "  (syntax error, " + f.syntaxError() + ")" : "");
             case GraphTools.AstHit a -> a.path() + ":" + a.startLine() + "-" + a.endLine() + "  " + a.type() + (a.name() != null ? " " + a.name() : "")
                     + (a.firstLine() != null ? "  | " + a.firstLine() : "");
             case GraphTools.TextHit t -> t.path() + ":" + t.startLine() + "-" + t.endLine() + "  " + (t.heading() != null ? t.heading() : "") + "  [" + t.id() + "]";

@@ -29,7 +29,8 @@ public final class GraphTools {
     public static final int MAX_RESULTS = 200;
     public static final int MAX_LINES = 400;
 
-    public record FileHit(String path, String basename, String language, int lines, long size, String skipReason) {}
+    /** A file or directory; {@code skipReason}: why it was kept without content; {@code syntaxError}: where its first syntax error is. */
+    public record FileHit(String path, String basename, String language, int lines, long size, String skipReason, String syntaxError) {}
 
     public record AstHit(String id, String path, String type, String name, String kind, int startLine, int endLine,
                          int startByte, int endByte, String firstLine) {}
@@ -114,7 +115,7 @@ public final class GraphTools {
     private static FileHit file(Value f) {
         boolean dir = "directory".equals(f.get("kind").asString(""));
         return new FileHit(f.get("relativePath").asString(), f.get("basename").asString(""), dir ? "directory" : f.get("language").asString(null),
-                f.get("lines").asInt(0), f.get("size").asLong(0), f.get("skipReason").asString(null));
+                f.get("lines").asInt(0), f.get("size").asLong(0), f.get("skipReason").asString(null), f.get("syntaxError").asString(null));
     }
 
     // ---- AST ----
