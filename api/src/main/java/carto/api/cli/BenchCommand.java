@@ -82,6 +82,7 @@ public final class BenchCommand implements Runnable {
                 r.put("phase_seconds", s.phaseSeconds());
                 if (!cpu.isEmpty()) r.put("cpu_seconds_by_thread", cpu);
                 Path touched = firstCodeFile(path);
+                if (touched == null) r.put("incremental_skipped", "no code file in a language the benchmark knows how to edit");
                 if (touched != null) {
                     byte[] original = Files.readAllBytes(touched);
                     try {
@@ -128,6 +129,12 @@ public final class BenchCommand implements Runnable {
                 case "c" -> "static void carto_bench_probe(void) {\n}";
                 case "go" -> "func cartoBenchProbe() {\n}";
                 case "rs" -> "fn carto_bench_probe() {\n}";
+                case "cpp", "cc" -> "static void carto_bench_probe() {\n}";
+                case "rb" -> "def carto_bench_probe\nend";
+                case "php" -> "function carto_bench_probe() {\n}"; // a file ending in PHP code (a closing ?> would make it text)
+                case "kt" -> "fun cartoBenchProbe() {\n}";
+                case "cs" -> "class CartoBenchProbe {\n    void Probe() {\n    }\n}";
+                case "sh" -> "carto_bench_probe() {\n  :\n}";
                 default -> "function cartoBenchProbe() {\n}"; // ts, js
             };
         }
@@ -135,7 +142,7 @@ public final class BenchCommand implements Runnable {
         private static Path firstCodeFile(Path root) throws java.io.IOException {
             try (Stream<Path> s = Files.walk(root)) {
                 return s.filter(Files::isRegularFile)
-                        .filter(p -> p.toString().matches(".*\\.(java|py|c|ts|js|go|rs)$"))
+                        .filter(p -> p.toString().matches(".*\\.(java|py|c|cpp|cc|ts|js|go|rs|rb|php|kt|cs|sh)$"))
                         .filter(p -> !p.toString().contains("/.git/") && !p.toString().contains("/node_modules/"))
                         .min(Comparator.comparing(Path::toString)).orElse(null);
             }
