@@ -72,7 +72,7 @@ final class TreeSitterNative {
             QUERY_NEW, QUERY_DELETE, QUERY_PATTERN_COUNT, QUERY_CAPTURE_COUNT, QUERY_CAPTURE_NAME, QUERY_START_BYTE, QUERY_PREDICATES,
             LANGUAGE_SYMBOL_COUNT, LANGUAGE_SYMBOL_NAME, LANGUAGE_SYMBOL_TYPE, LANGUAGE_FIELD_ID,
             TREE_ROOT_NODE, QUERY_CURSOR_NEW, QUERY_CURSOR_DELETE, QUERY_CURSOR_EXEC, QUERY_CURSOR_NEXT_MATCH,
-            NODE_START_BYTE, NODE_END_BYTE, NODE_SYMBOL, NODE_IS_NAMED, NODE_IS_NULL, NODE_IS_ERROR, NODE_IS_MISSING, NODE_HAS_ERROR,
+            QUERY_CURSOR_SET_MAX_START_DEPTH, NODE_START_BYTE, NODE_END_BYTE, NODE_SYMBOL, NODE_IS_NAMED, NODE_IS_NULL, NODE_IS_ERROR, NODE_IS_MISSING, NODE_HAS_ERROR,
             NODE_CHILD_COUNT, NODE_CHILD, NODE_CHILD_BY_FIELD_ID;
 
     static {
@@ -136,6 +136,7 @@ final class TreeSitterNative {
         QUERY_CURSOR_DELETE = h.queryCursorDelete;
         QUERY_CURSOR_EXEC = h.queryCursorExec;
         QUERY_CURSOR_NEXT_MATCH = h.queryCursorNextMatch;
+        QUERY_CURSOR_SET_MAX_START_DEPTH = h.queryCursorSetMaxStartDepth;
         NODE_START_BYTE = h.nodeStartByte;
         NODE_END_BYTE = h.nodeEndByte;
         NODE_SYMBOL = h.nodeSymbol;
@@ -158,7 +159,7 @@ final class TreeSitterNative {
                 queryNew, queryDelete, queryPatternCount, queryCaptureCount, queryCaptureName, queryStartByte, queryPredicates,
                 languageSymbolCount, languageSymbolName, languageSymbolType, languageFieldId,
                 treeRootNode, queryCursorNew, queryCursorDelete, queryCursorExec, queryCursorNextMatch,
-                nodeStartByte, nodeEndByte, nodeSymbol, nodeIsNamed, nodeIsNull, nodeIsError, nodeIsMissing, nodeHasError,
+                queryCursorSetMaxStartDepth, nodeStartByte, nodeEndByte, nodeSymbol, nodeIsNamed, nodeIsNull, nodeIsError, nodeIsMissing, nodeHasError,
                 nodeChildCount, nodeChild, nodeChildByFieldId;
 
         Handles(SymbolLookup lib) {
@@ -188,6 +189,7 @@ final class TreeSitterNative {
             queryCursorExec = handle(linker, lib, "ts_query_cursor_exec", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, NODE));
             // runs until the next match, which can be far into a large tree: an ordinary call
             queryCursorNextMatch = handle(linker, lib, "ts_query_cursor_next_match", FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS));
+            queryCursorSetMaxStartDepth = handle(linker, lib, "ts_query_cursor_set_max_start_depth", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT), critical);
             nodeStartByte = handle(linker, lib, "ts_node_start_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
             nodeEndByte = handle(linker, lib, "ts_node_end_byte", FunctionDescriptor.of(JAVA_INT, NODE), critical);
             nodeSymbol = handle(linker, lib, "ts_node_symbol", FunctionDescriptor.of(JAVA_SHORT, NODE), critical);
