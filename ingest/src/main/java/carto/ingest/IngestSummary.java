@@ -39,7 +39,7 @@ public record IngestSummary(String repoId, String path, String commit, int files
         if (ignoredByGitignore > 0) sb.append(String.format("  %d paths ignored by .gitignore%n", ignoredByGitignore));
         for (String f : skippedFolders) sb.append("  skipped folder ").append(f).append('\n');
         if (!skipped.isEmpty()) {
-            sb.append(String.format("  %d files skipped or kept without content:%n", skipped.size()));
+            sb.append(String.format("  %d files skipped or not fully ingested:%n", skipped.size()));
             list(sb, skipped);
         }
         return sb.toString();

@@ -430,7 +430,31 @@ public final class Ingestor {
         String name = f.relativePath().substring(f.relativePath().lastIndexOf('/') + 1);
         Language lang = LanguageDetector.detect(name, text.length() > 4096 ? text.substring(0, 4096) : text);
         byte[] utf8 = encoding == null && !text.isEmpty() && bytes[0] != (byte) 0xEF ? bytes : text.getBytes(StandardCharsets.UTF_8);
-        return new Source(f.relativePath(), lang, text, utf8, hash, bytes.length, countLines(text), encoding, null);
+        int lines = countLines(text);
+        String minified = lang == Language.JAVASCRIPT ? minified(name, bytes.length, lines) : null;
+        if (minified != null) {
+            // a bundle's mangled one-letter functions would only catch calls of the repository's own code by name
+            skips.add(new IngestSummary.Skip(f.relativePath(), minified + ": searchable as text, not parsed"));
+            lang = null;
+        }
+        return new Source(f.relativePath(), lang, text, utf8, hash, bytes.length, lines, encoding, null);
+    }
+
+    /** JavaScript no one writes by hand: at least this many bytes in its lines on average. */
+    static final int MINIFIED_LINE_BYTES = 500;
+
+    /**
+     * Why a JavaScript file is minified or generated (a {@code .min.js} bundle, a one-line table), or
+     * null when it is not: hand-written code never averages {@link #MINIFIED_LINE_BYTES} bytes a line.
+     * Only JavaScript: bundles are where one-letter functions would catch other files' calls by name,
+     * while a generated Java or Python table (Guava's PublicSuffixPatterns, pygments' builtins)
+     * declares names the rest of the repository uses.
+     */
+    static String minified(String name, long size, int lines) {
+        if (name.matches("(?i).*[.-]min\\.[cm]?js")) return "minified";
+        long average = size / Math.max(1, lines);
+        return size > 4 * MINIFIED_LINE_BYTES && average >= MINIFIED_LINE_BYTES
+                ? String.format(Locale.ROOT, "minified or generated (lines average %,d bytes)", average) : null;
     }
 
     static boolean isBinary(byte[] b) {

@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +31,11 @@ class BadInputTest {
         assertEquals(0, mkfifo.waitFor());
         Path secret = repo.resolve("secret.py");
         Files.writeString(secret, "def hidden():\n    return 1\n");
+        // a bundle of one-letter functions: by name, they would catch the fixture's own calls
+        StringBuilder bundle = new StringBuilder();
+        for (int i = 0; i < 200; i++) bundle.append("function t").append(i).append("(e){return e+").append(i).append("}");
+        Files.writeString(repo.resolve("js/vendor.min.js"), "function t(e){return e}" + bundle + "\n");
+        Files.writeString(repo.resolve("js/table.js"), "var t=[" + "1,".repeat(2000) + "1];\n");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("---------"));
         boolean root = Files.isReadable(secret); // root can read anything
         try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
@@ -42,6 +48,11 @@ class BadInputTest {
             assertEquals("symbolic link (not followed)", reasons.get("dangling.py"));
             assertEquals("not a regular file", reasons.get("pipe"));
             assertEquals("binary file", reasons.get("data.bin"));
+            assertEquals("minified: searchable as text, not parsed", reasons.get("js/vendor.min.js"));
+            assertEquals("minified or generated (lines average 4,011 bytes): searchable as text, not parsed", reasons.get("js/table.js"));
+            assertEquals(0L, (long) TestGraph.graph().read("n", tx -> tx.run(
+                    "MATCH (f:File {repoId: 'bad'})-[:HAS_AST]->() WHERE f.relativePath IN ['js/vendor.min.js', 'js/table.js'] RETURN count(f) AS c").single().get("c").asLong()));
+            assertFalse(index.search(new CodeIndex.SearchQuery("bad", "t199", null, null, "js/vendor.min.js", 5)).isEmpty(), "kept searchable");
             if (root) {
                 assertTrue(!reasons.containsKey("secret.py"), "running as root: the file is readable and ingested");
             } else {
