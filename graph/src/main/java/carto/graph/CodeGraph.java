@@ -13,8 +13,22 @@ public interface CodeGraph extends AutoCloseable {
     /** Creates indexes and constraints if they do not exist. */
     void initSchema();
 
-    /** Creates or updates the Repository node. */
+    /**
+     * Creates or updates the Repository node, before an ingest writes anything else: it marks the
+     * repository's ingest as unfinished until {@link #finishIngest}.
+     */
     void upsertRepository(String id, String name, String path, String remoteUrl, String commit);
+
+    /** Records that an ingest wrote everything: its files, their semantic edges and the search index. */
+    void finishIngest(String repoId);
+
+    /**
+     * Whether the last ingest that wrote to this repository finished. One killed half-way (Ctrl-C,
+     * a crash) leaves files whose content hashes are current but whose semantic edges (or index
+     * entries) were never written, which a re-ingest comparing hashes would never redo. True for a
+     * repository the graph does not hold, or one written by a Carto that did not record it.
+     */
+    boolean lastIngestFinished(String repoId);
 
     Optional<RepositoryInfo> repository(String id);
 

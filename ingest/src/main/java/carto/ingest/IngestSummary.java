@@ -7,12 +7,14 @@ import java.util.Map;
 /**
  * What an ingest did: files by language, what was skipped and why, what changed, and what was written.
  * {@code syntaxErrors} are the (added or changed) code files with a syntax error, each with where its
- * first one is; {@code parseErrors} is how many.
+ * first one is; {@code parseErrors} is how many. {@code redoneUnfinished}: the last ingest of the
+ * repository did not finish (killed half-way), so this one wrote it afresh.
  */
 public record IngestSummary(String repoId, String path, String commit, int files, long lines, Map<String, Integer> filesByLanguage,
                             Map<String, Integer> unparsedByExtension, List<Skip> skipped, int ignoredByGitignore, List<String> skippedFolders,
                             int added, int changed, int deleted, int unchanged, int resolvedFiles, int parseErrors, List<Skip> syntaxErrors,
-                            long nodesWritten, long edgesWritten, long semanticEdges, Duration time, Map<String, Double> phaseSeconds) {
+                            long nodesWritten, long edgesWritten, long semanticEdges, Duration time, Map<String, Double> phaseSeconds,
+                            boolean redoneUnfinished) {
 
     /** A file that was not (fully) ingested. */
     public record Skip(String path, String reason) {}
@@ -22,6 +24,7 @@ public record IngestSummary(String repoId, String path, String commit, int files
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("Ingested %s (%s)%s%n", repoId, path, commit == null ? "" : " at commit " + commit.substring(0, Math.min(12, commit.length()))));
         sb.append(String.format("  %,d files, %,d lines in %.2f s%n", files, lines, time.toMillis() / 1000.0));
+        if (redoneUnfinished) sb.append("  the last ingest of this repository did not finish (interrupted?): ingested afresh\n");
         sb.append(String.format("  changes: %d added, %d changed, %d deleted, %d unchanged (%d re-resolved)%n", added, changed, deleted, unchanged, resolvedFiles));
         sb.append("  files by language:");
         filesByLanguage.forEach((l, n) -> sb.append(' ').append(l).append('=').append(n));

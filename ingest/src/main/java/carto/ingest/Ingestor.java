@@ -99,7 +99,11 @@ public final class Ingestor {
         Map<String, Double> phases = new LinkedHashMap<>();
         long[] mark = {System.nanoTime()};
         // what the graph holds decides between a fresh ingest and a re-ingest
-        Map<String, String> old = options.incremental() ? graph.fileHashes(repoId) : Map.of();
+        Map<String, String> held = options.incremental() ? graph.fileHashes(repoId) : Map.of();
+        // an ingest killed half-way left files whose hashes are current but whose edges or index entries are missing
+        boolean unfinished = !held.isEmpty() && !graph.lastIngestFinished(repoId);
+        if (unfinished) log.info("the last ingest of {} did not finish: ingesting it afresh", repoId);
+        Map<String, String> old = unfinished ? Map.of() : held;
         boolean fresh = old.isEmpty() || !options.incremental();
         mark[0] = phase(phases, "stored hashes", mark[0]);
         // a re-ingest resolves names against the definitions already in the graph: read them while the files are walked and parsed
@@ -123,7 +127,7 @@ public final class Ingestor {
         allPaths = sources.stream().map(Source::path).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
         mark[0] = phase(phases, "read", mark[0]);
-        if (!options.incremental()) {
+        if (!options.incremental() || unfinished) {
             graph.deleteRepository(repoId);
             index.deleteRepository(repoId);
         }
@@ -274,6 +278,7 @@ public final class Ingestor {
             mark[0] = phase(phases, "write edges", mark[0]);
             await(indexed);
             mark[0] = phase(phases, "index (waiting)", mark[0]);
+            graph.finishIngest(repoId);
             complete = true;
             Map<String, String> hashesNow = new HashMap<>(old);
             deleted.forEach(hashesNow::remove);
@@ -281,7 +286,7 @@ public final class Ingestor {
             KeptDefinitions.put(abs, repoId, options.depth(), hashesNow, definitions);
 
             return summary(repoId, abs, git, walk, sources, skips, added, changed, deleted.size(), unchanged, resolved, syntaxErrors,
-                    written[0], written[1] + semantic, semantic, t0, phases);
+                    written[0], written[1] + semantic, semantic, t0, phases, unfinished);
         } finally {
             background.shutdownNow();
             // a fresh ingest that failed half-way leaves nothing behind, so the next run starts over instead of trusting partial files
@@ -298,7 +303,8 @@ public final class Ingestor {
 
     private IngestSummary summary(String repoId, Path abs, String[] git, RepositoryWalker.Result walk, List<Source> sources,
                                   List<IngestSummary.Skip> skips, int added, int changed, int deleted, int unchanged, int resolved,
-                                  List<IngestSummary.Skip> syntaxErrors, long nodes, long edges, long semantic, long t0, Map<String, Double> phases) {
+                                  List<IngestSummary.Skip> syntaxErrors, long nodes, long edges, long semantic, long t0, Map<String, Double> phases,
+                                  boolean unfinished) {
         Map<String, Integer> byLanguage = new TreeMap<>();
         Map<String, Integer> unparsed = new TreeMap<>();
         long lines = 0;
@@ -312,7 +318,7 @@ public final class Ingestor {
         skips.sort((a, b) -> a.path().compareTo(b.path()));
         return new IngestSummary(repoId, abs.toString(), git[0], (int) sources.stream().filter(s -> s.skipReason() == null).count(), lines,
                 byLanguage, unparsed, skips, walk.ignoredByGit(), walk.skippedDirs(), added, changed, deleted, unchanged,
-                resolved, syntaxErrors.size(), syntaxErrors, nodes, edges, semantic, Duration.ofNanos(System.nanoTime() - t0), phases);
+                resolved, syntaxErrors.size(), syntaxErrors, nodes, edges, semantic, Duration.ofNanos(System.nanoTime() - t0), phases, unfinished);
     }
 
     /**

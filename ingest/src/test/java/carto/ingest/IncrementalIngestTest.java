@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -228,6 +229,44 @@ class IncrementalIngestTest {
             assertEquals(0, again.unchanged(), "nothing is taken for up to date");
             assertEquals(check.added(), again.added());
             assertEquals(GraphExport.export(g, "half-check").size(), GraphExport.export(g, "half").size());
+        }
+    }
+
+    /**
+     * A re-ingest that fails after rewriting some files (here: the search index is closed, so its
+     * documents are never written; a Ctrl-C between the AST writes and the semantic edges leaves the
+     * same kind of state) records new content hashes for files whose edges or index entries are
+     * missing. The next run must not take them for up to date: it ingests the repository afresh.
+     */
+    @Test
+    void aReingestThatFailsHalfWayIsRedoneInFullByTheNextRun() throws Exception {
+        Neo4jCodeGraph g = TestGraph.graph();
+        Path repo = FixtureRepo.copy(tmp.resolve("repo"));
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index"))) {
+            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("redo"), IngestListener.NONE);
+            assertTrue(g.lastIngestFinished("redo"));
+            Files.writeString(repo.resolve("ts/src/util.ts"), Files.readString(repo.resolve("ts/src/util.ts"))
+                    + "\nexport function subtractPlease(a: number, b: number): number {\n  return add(a, -b);\n}\n");
+
+            CodeIndex closed = CodeIndex.open(tmp.resolve("closed-index"));
+            closed.close();
+            assertThrows(RuntimeException.class, () -> new Ingestor(g, closed).ingest(repo, IngestOptions.defaults().withRepoId("redo"), IngestListener.NONE));
+            assertFalse(g.lastIngestFinished("redo"), "the graph holds the edit, the index does not");
+
+            IngestSummary again = new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("redo"), IngestListener.NONE);
+            assertTrue(again.redoneUnfinished());
+            assertTrue(again.render().contains("did not finish"), again.render());
+            assertEquals(0, again.unchanged(), "nothing is taken for up to date");
+            assertTrue(g.lastIngestFinished("redo"));
+            assertEquals(List.of("ts/src/util.ts"), index.search(new CodeIndex.SearchQuery("redo", "subtractPlease", CodeIndex.Kind.SYMBOL, null, null, 5))
+                    .stream().map(CodeIndex.Hit::path).toList());
+
+            JavaSolver.forgetAll();
+            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("redo-check"), IngestListener.NONE);
+            assertEquals(GraphExport.export(g, "redo-check"), GraphExport.export(g, "redo"));
+            IngestSummary after = new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("redo"), IngestListener.NONE);
+            assertFalse(after.redoneUnfinished());
+            assertEquals(0, after.added() + after.changed() + after.deleted(), "finished: the next run is incremental again");
         }
     }
 }

@@ -248,6 +248,7 @@ public class CartoProcedures {
         r.setProperty("path", path);
         r.setProperty("remoteUrl", remote);
         r.setProperty("commit", commit);
+        r.setProperty("ingestFinished", false); // until Neo4jCodeGraph.finishIngest
         r.setProperty("ingestedAt", java.time.ZonedDateTime.now());
         return Stream.of(new Counts(created ? 1 : 0, 0));
     }

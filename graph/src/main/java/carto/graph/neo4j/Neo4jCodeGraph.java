@@ -171,8 +171,22 @@ public final class Neo4jCodeGraph implements CodeGraph {
         }
         write("recording repository " + id, tx -> tx.run("""
                 MERGE (r:Repository {id: $id})
-                SET r.name = $name, r.path = $path, r.remoteUrl = $remote, r.commit = $commit, r.ingestedAt = datetime()
+                SET r.name = $name, r.path = $path, r.remoteUrl = $remote, r.commit = $commit, r.ingestedAt = datetime(),
+                    r.ingestFinished = false
                 """, params).consume());
+    }
+
+    @Override
+    public void finishIngest(String repoId) {
+        write("recording the finished ingest of " + repoId, tx -> tx.run("MATCH (r:Repository {id: $id}) SET r.ingestFinished = true",
+                Map.of("id", repoId)).consume());
+    }
+
+    @Override
+    public boolean lastIngestFinished(String repoId) {
+        return read("reading whether the last ingest of " + repoId + " finished", tx -> tx.run(
+                "MATCH (r:Repository {id: $id}) RETURN r.ingestFinished AS f", Map.of("id", repoId)).stream()
+                .allMatch(r -> r.get("f").isNull() || r.get("f").asBoolean()));
     }
 
     @Override
