@@ -40,6 +40,12 @@ public interface CodeGraph extends AutoCloseable {
     /** relativePath to contentHash of every file node (directories excluded), for incremental ingest. */
     Map<String, String> fileHashes(String repoId);
 
+    /** What a re-ingest compares with: every file's content hash, and whether the last ingest finished. */
+    record StoredFiles(Map<String, String> hashes, boolean lastIngestFinished) {}
+
+    /** {@link #fileHashes} and {@link #lastIngestFinished} in one query. */
+    StoredFiles storedFiles(String repoId);
+
     /** Removes files with their AST, text chunks and every semantic edge touching them. */
     void deleteFiles(String repoId, Collection<String> paths);
 
@@ -47,7 +53,16 @@ public interface CodeGraph extends AutoCloseable {
     long[] writeFiles(String repoId, List<FileGraph> files);
 
     /** Removes the semantic edges that start in these files, then writes the new ones. Returns edges written. */
-    long replaceSemanticEdges(String repoId, Collection<String> fromFiles, List<SemanticEdge> edges);
+    default long replaceSemanticEdges(String repoId, Collection<String> fromFiles, List<SemanticEdge> edges) {
+        return replaceSemanticEdges(repoId, fromFiles, edges, false);
+    }
+
+    /**
+     * {@link #replaceSemanticEdges(String, Collection, List)}, the last write of an ingest when
+     * {@code finishIngest}: it then also records the ingest as finished ({@link #finishIngest}), in
+     * the transaction of the last edges.
+     */
+    long replaceSemanticEdges(String repoId, Collection<String> fromFiles, List<SemanticEdge> edges, boolean finishIngest);
 
     /** Files that use any of {@code names}, or import any of {@code importedPaths}: what a change can affect. */
     List<String> filesReferencing(String repoId, Collection<String> names, Collection<String> importedPaths);

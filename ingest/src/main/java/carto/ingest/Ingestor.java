@@ -99,9 +99,10 @@ public final class Ingestor {
         Map<String, Double> phases = new LinkedHashMap<>();
         long[] mark = {System.nanoTime()};
         // what the graph holds decides between a fresh ingest and a re-ingest
-        Map<String, String> held = options.incremental() ? graph.fileHashes(repoId) : Map.of();
+        CodeGraph.StoredFiles inGraph = options.incremental() ? graph.storedFiles(repoId) : new CodeGraph.StoredFiles(Map.of(), true);
+        Map<String, String> held = inGraph.hashes();
         // an ingest killed half-way left files whose hashes are current but whose edges or index entries are missing
-        boolean unfinished = !held.isEmpty() && !graph.lastIngestFinished(repoId);
+        boolean unfinished = !held.isEmpty() && !inGraph.lastIngestFinished();
         if (unfinished) log.info("the last ingest of {} did not finish: ingesting it afresh", repoId);
         Map<String, String> old = unfinished ? Map.of() : held;
         boolean fresh = old.isEmpty() || !options.incremental();
@@ -273,12 +274,12 @@ public final class Ingestor {
             mark[0] = phase(phases, "resolve", mark[0]);
             written = await(nodes);
             mark[0] = phase(phases, "write (waiting)", mark[0]);
-            // a fresh ingest has no old edges to remove
-            semantic = graph.replaceSemanticEdges(repoId, fresh ? List.of() : resolveSet, edges);
-            mark[0] = phase(phases, "write edges", mark[0]);
+            // the index is complete before the last write, which records the ingest as finished
             await(indexed);
             mark[0] = phase(phases, "index (waiting)", mark[0]);
-            graph.finishIngest(repoId);
+            // a fresh ingest has no old edges to remove
+            semantic = graph.replaceSemanticEdges(repoId, fresh ? List.of() : resolveSet, edges, true);
+            mark[0] = phase(phases, "write edges", mark[0]);
             complete = true;
             Map<String, String> hashesNow = new HashMap<>(old);
             deleted.forEach(hashesNow::remove);

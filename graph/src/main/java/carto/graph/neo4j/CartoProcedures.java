@@ -253,6 +253,31 @@ public class CartoProcedures {
         return Stream.of(new Counts(created ? 1 : 0, 0));
     }
 
+    @Procedure(name = "carto.finishIngest", mode = Mode.WRITE)
+    @Description("Records that the repository's ingest wrote everything (see carto.upsertRepository, which marks it unfinished).")
+    public Stream<Counts> finishIngest(@Name("id") String id) {
+        Node r = single(tx.findNodes(REPOSITORY, "id", id));
+        if (r != null) r.setProperty("ingestFinished", true);
+        return Stream.of(new Counts(0, 0));
+    }
+
+    /** Whether a repository's last ingest finished. */
+    public static class Finished {
+        public boolean finished;
+
+        public Finished(boolean finished) {
+            this.finished = finished;
+        }
+    }
+
+    @Procedure(name = "carto.ingestFinished", mode = Mode.READ)
+    @Description("Whether the repository's last ingest finished: true when it did, when there is no such repository, "
+            + "or when a Carto that did not record it wrote it.")
+    public Stream<Finished> ingestFinished(@Name("id") String id) {
+        Node r = single(tx.findNodes(REPOSITORY, "id", id));
+        return Stream.of(new Finished(r == null || !Boolean.FALSE.equals(r.getProperty("ingestFinished", null))));
+    }
+
     /** One file's path and content hash. */
     public static class FileHash {
         public String path;
