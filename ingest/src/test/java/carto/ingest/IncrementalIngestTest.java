@@ -252,6 +252,7 @@ class IncrementalIngestTest {
             closed.close();
             assertThrows(RuntimeException.class, () -> new Ingestor(g, closed).ingest(repo, IngestOptions.defaults().withRepoId("redo"), IngestListener.NONE));
             assertFalse(g.lastIngestFinished("redo"), "the graph holds the edit, the index does not");
+            assertFalse(g.repository("redo").orElseThrow().ingestFinished(), "and the repository says so");
 
             IngestSummary again = new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId("redo"), IngestListener.NONE);
             assertTrue(again.redoneUnfinished());

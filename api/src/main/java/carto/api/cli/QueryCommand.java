@@ -138,7 +138,8 @@ public final class QueryCommand implements Callable<Integer> {
                     + "  (" + r.to().path() + ":" + r.to().startLine() + ", " + r.resolution() + ")";
             case CodeIndex.Hit h -> String.format(Locale.ROOT, "%.2f  %s:%d-%d  %s%s", h.score(), h.path(), h.startLine(), h.endLine(),
                     h.kind().name().toLowerCase(Locale.ROOT), h.name() != null ? " " + h.name() : "") + (h.snippet() != null ? "\n        " + h.snippet().replace("\n", "\n        ") : "");
-            case RepositoryInfo r -> r.id() + "  " + r.path() + "  files=" + r.files() + (r.commit() != null ? "  commit=" + r.commit() : "");
+            case RepositoryInfo r -> r.id() + "  " + r.path() + "  files=" + r.files() + (r.commit() != null ? "  commit=" + r.commit() : "")
+                    + (r.ingestFinished() ? "" : "  (its last ingest did not finish: the next `carto ingest` redoes it)");
             default -> Json.compact(x);
         };
     }

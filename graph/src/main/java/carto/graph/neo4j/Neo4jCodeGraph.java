@@ -216,7 +216,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
         Instant when = at.isNull() ? null : at.asZonedDateTime(ZonedDateTime.now()).toInstant();
         return new RepositoryInfo(r.get("id").asString(), r.get("name").asString(""), r.get("path").asString(""),
                 emptyToNull(r.get("remoteUrl").asString("")), emptyToNull(r.get("commit").asString("")), when,
-                rec.get("files").asLong(), rec.get("ast").asLong());
+                rec.get("files").asLong(), rec.get("ast").asLong(), r.get("ingestFinished").asBoolean(true));
     }
 
     private static String emptyToNull(String s) {
