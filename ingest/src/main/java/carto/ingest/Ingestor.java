@@ -891,13 +891,14 @@ public final class Ingestor {
     /**
      * The version of the rules that turn a syntax tree into AST nodes (what each depth keeps): raise it
      * when they change, so that the next ingest of a repository rewrites every file instead of leaving
-     * the unchanged ones as the old rules made them.
+     * the unchanged ones as the old rules made them. 3: minified JavaScript is kept as text, and
+     * queries start matches at most {@link carto.ingest.parse.TreeSitterParser#MAX_QUERY_DEPTH} deep.
      */
-    static final int AST_RULES = 2;
+    static final int AST_RULES = 3;
 
     /**
      * What a file node stores as its {@code contentHash}, and a re-ingest compares: the content's hash
-     * and the AST it was made into ({@code <sha1>@statements.2}). A re-ingest at another depth, or by a
+     * and the AST it was made into ({@code <sha1>@statements.3}). A re-ingest at another depth, or by a
      * Carto with other rules, therefore rewrites every file, as a fresh ingest would.
      */
     static String stored(String contentHash, IngestOptions options) {
