@@ -126,6 +126,11 @@ public final class QueryCommand implements Callable<Integer> {
         return Json.write(o);
     }
 
+    /** A symbol by its qualified name, or its name (a file, for code outside every definition, has no qualified name). */
+    private static String shown(GraphTools.Symbol s) {
+        return s.qualifiedName() != null ? s.qualifiedName() : s.name();
+    }
+
     private static String line(Object x) {
         return switch (x) {
             case GraphTools.FileHit f -> f.path() + (f.language() != null ? "  [" + f.language() + "]" : "") + (f.skipReason() != null ? "  (" + f.skipReason() + ")" : "")
@@ -134,7 +139,7 @@ public final class QueryCommand implements Callable<Integer> {
                     + (a.firstLine() != null ? "  | " + a.firstLine() : "");
             case GraphTools.TextHit t -> t.path() + ":" + t.startLine() + "-" + t.endLine() + "  " + (t.heading() != null ? t.heading() : "") + "  [" + t.id() + "]";
             case GraphTools.Symbol s -> s.path() + ":" + s.startLine() + "-" + s.endLine() + "  " + s.kind() + " " + (s.qualifiedName() != null ? s.qualifiedName() : s.name());
-            case GraphTools.Relation r -> r.from().path() + ":" + r.line() + "  " + r.from().qualifiedName() + " -" + r.type() + "-> " + r.to().qualifiedName()
+            case GraphTools.Relation r -> r.from().path() + ":" + r.line() + "  " + shown(r.from()) + " -" + r.type() + "-> " + shown(r.to())
                     + "  (" + r.to().path() + ":" + r.to().startLine() + ", " + r.resolution() + ")";
             case CodeIndex.Hit h -> String.format(Locale.ROOT, "%.2f  %s:%d-%d  %s%s", h.score(), h.path(), h.startLine(), h.endLine(),
                     h.kind().name().toLowerCase(Locale.ROOT), h.name() != null ? " " + h.name() : "") + (h.snippet() != null ? "\n        " + h.snippet().replace("\n", "\n        ") : "");

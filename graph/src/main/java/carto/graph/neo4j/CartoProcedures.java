@@ -54,6 +54,8 @@ public class CartoProcedures {
     private static final RelationshipType HAS_TEXT = RelationshipType.withName("HAS_TEXT");
     private static final RelationshipType NEXT_CHUNK = RelationshipType.withName("NEXT_CHUNK");
     private static final RelationshipType IMPORTS = RelationshipType.withName("IMPORTS");
+    /** The start byte that addresses an edge's file instead of a definition (SemanticEdge.FILE: this jar has only Neo4j's classes). */
+    private static final long FROM_FILE = -1;
     private static final RelationshipType[] SEMANTIC = {RelationshipType.withName("CALLS"), RelationshipType.withName("REFERENCES"),
             RelationshipType.withName("EXTENDS"), RelationshipType.withName("IMPLEMENTS"), RelationshipType.withName("OVERRIDES")};
 
@@ -183,8 +185,8 @@ public class CartoProcedures {
 
     @Procedure(name = "carto.replaceEdges", mode = Mode.WRITE)
     @Description("Replaces the semantic edges (CALLS, REFERENCES, EXTENDS, IMPLEMENTS, OVERRIDES, IMPORTS) that start in the given files "
-            + "with the given ones between definitions (or files, for IMPORTS) addressed by path and start byte: edges given again stay, "
-            + "the others are deleted, new ones are created.")
+            + "with the given ones between definitions (or files, for IMPORTS) addressed by path and start byte (-1: the file itself, "
+            + "for code outside every definition): edges given again stay, the others are deleted, new ones are created.")
     public Stream<Counts> replaceEdges(@Name("repoId") String repoId, @Name("fromPaths") List<String> fromPaths,
                                        @Name("edges") List<Map<String, Object>> edges) {
         // the edges these files have now; an edge that is given again stays as it is, so re-resolving the
@@ -202,15 +204,20 @@ public class CartoProcedures {
             for (var r : f.getRelationships(Direction.OUTGOING, IMPORTS)) {
                 existing.computeIfAbsent(EdgeKey.of(r), k -> new ArrayList<>(1)).add(r);
             }
+            // and from the file itself, for code outside every definition
+            for (var r : f.getRelationships(Direction.OUTGOING, SEMANTIC)) {
+                existing.computeIfAbsent(EdgeKey.of(r), k -> new ArrayList<>(1)).add(r);
+            }
         }
         Map<String, Map<Long, Node>> definitions = new HashMap<>(), files = new HashMap<>();
         long created = 0, kept = 0, deleted = 0;
         for (Map<String, Object> e : edges) {
             String type = (String) e.get("type");
             boolean betweenFiles = type.equals("IMPORTS");
-            var cache = betweenFiles ? files : definitions;
-            Node a = lookup(repoId, betweenFiles, (String) e.get("fp"), ((Number) e.get("fs")).longValue(), cache);
-            Node b = lookup(repoId, betweenFiles, (String) e.get("tp"), ((Number) e.get("ts")).longValue(), cache);
+            long fs = ((Number) e.get("fs")).longValue();
+            boolean fromFile = betweenFiles || fs == FROM_FILE;
+            Node a = lookup(repoId, fromFile, (String) e.get("fp"), fs, fromFile ? files : definitions);
+            Node b = lookup(repoId, betweenFiles, (String) e.get("tp"), ((Number) e.get("ts")).longValue(), betweenFiles ? files : definitions);
             if (a == null || b == null) continue;
             String resolution = (String) e.get("res");
             long line = ((Number) e.get("line")).longValue();
@@ -323,7 +330,7 @@ public class CartoProcedures {
         return out.stream();
     }
 
-    /** A semantic edge addressed as Carto writes it: path and start byte of each end (0 for a file). */
+    /** A semantic edge addressed as Carto writes it: path and start byte of each end (0 for a file an IMPORTS joins, -1 for a file referring from outside its definitions). */
     public static class EdgeRow {
         public String fromPath;
         public long fromStart;
@@ -357,9 +364,10 @@ public class CartoProcedures {
                 long to = ((Number) b.getProperty("startByte")).longValue();
                 for (var r : b.getRelationships(Direction.INCOMING, SEMANTIC)) {
                     Node a = r.getStartNode();
-                    String from = (String) a.getProperty("path", null);
+                    boolean file = a.hasLabel(FILE); // code outside every definition of that file
+                    String from = (String) a.getProperty(file ? "relativePath" : "path", null);
                     if (from == null || within.contains(from)) continue;
-                    out.add(new EdgeRow(r, from, ((Number) a.getProperty("startByte")).longValue(), p, to));
+                    out.add(new EdgeRow(r, from, file ? FROM_FILE : ((Number) a.getProperty("startByte")).longValue(), p, to));
                 }
             }
             for (var r : f.getRelationships(Direction.INCOMING, IMPORTS)) {

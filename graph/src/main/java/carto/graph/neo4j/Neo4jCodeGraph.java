@@ -289,6 +289,11 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 RETURN a.path AS fp, a.startByte AS fs, type(r) AS type, p AS tp, b.startByte AS ts, r.line AS line, r.resolution AS res
                 UNION ALL
                 UNWIND $paths AS p
+                MATCH (:File {repoId: $repo, relativePath: p})-[:DEFINES]->(b)<-[r:CALLS|REFERENCES]-(a:File)
+                WHERE NOT a.relativePath IN $paths
+                RETURN a.relativePath AS fp, -1 AS fs, type(r) AS type, p AS tp, b.startByte AS ts, r.line AS line, r.resolution AS res
+                UNION ALL
+                UNWIND $paths AS p
                 MATCH (:File {repoId: $repo, relativePath: p})<-[r:IMPORTS]-(a:File)
                 WHERE NOT a.relativePath IN $paths
                 RETURN a.relativePath AS fp, 0 AS fs, 'IMPORTS' AS type, p AS tp, 0 AS ts, r.line AS line, r.resolution AS res""",
@@ -597,12 +602,36 @@ public final class Neo4jCodeGraph implements CodeGraph {
             List<String> chunk = files.subList(i, Math.min(files.size(), i + 500));
             write("removing old semantic edges", tx -> {
                 tx.run(DELETE_SEMANTIC_EDGES, Map.of("repo", repoId, "paths", chunk)).consume();
-                tx.run("UNWIND $paths AS p MATCH (:File {repoId: $repo, relativePath: p})-[r:IMPORTS]->() DELETE r",
+                // imports, and the calls and references of code outside every definition
+                tx.run("UNWIND $paths AS p MATCH (:File {repoId: $repo, relativePath: p})-[r:IMPORTS|CALLS|REFERENCES]->() DELETE r",
                         Map.of("repo", repoId, "paths", chunk)).consume();
                 return null;
             });
         }
         long created = 0;
+        Map<SemanticEdge.Type, List<Map<String, Object>>> outsideDefinitions = new LinkedHashMap<>();
+        for (var entry : byType.entrySet()) {
+            if (entry.getKey() == SemanticEdge.Type.IMPORTS) continue;
+            Map<Boolean, List<Map<String, Object>>> split = entry.getValue().stream()
+                    .collect(java.util.stream.Collectors.partitioningBy(m -> ((Number) m.get("fs")).intValue() == SemanticEdge.FILE));
+            if (split.get(true).isEmpty()) continue;
+            entry.setValue(split.get(false));
+            outsideDefinitions.put(entry.getKey(), split.get(true));
+        }
+        for (var entry : outsideDefinitions.entrySet()) {
+            String cypher = """
+                    UNWIND $rows AS e
+                    MATCH (a:File {repoId: $repo, relativePath: e.fp})
+                    MATCH (b:AstNode {repoId: $repo, path: e.tp, startByte: e.ts}) WHERE b.kind IS NOT NULL
+                    CREATE (a)-[r:%s]->(b)
+                    SET r.resolution = e.res, r.line = e.line""".formatted(entry.getKey().name());
+            List<Map<String, Object>> rows = entry.getValue();
+            for (int i = 0; i < rows.size(); i += 10_000) {
+                List<Map<String, Object>> chunk = rows.subList(i, Math.min(rows.size(), i + 10_000));
+                created += write("writing " + entry.getKey() + " edges of files", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
+                        .consume().counters().relationshipsCreated());
+            }
+        }
         for (var entry : byType.entrySet()) {
             List<Map<String, Object>> rows = entry.getValue();
             String type = entry.getKey().name();

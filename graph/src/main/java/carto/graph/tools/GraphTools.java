@@ -40,9 +40,10 @@ public final class GraphTools {
     /** Lines [startLine, endLine] of a file (1-based), each prefixed with its number. */
     public record CodeSnippet(String path, int startLine, int endLine, int totalLines, boolean truncated, String text) {}
 
+    /** A definition, or a file (kind {@code file}, its name the basename) where code outside every definition calls or refers. */
     public record Symbol(String id, String path, String name, String qualifiedName, String kind, int startLine, int endLine) {}
 
-    /** A semantic edge between two symbols (or files, for imports). */
+    /** A semantic edge between two symbols (or files, for imports; or from a file, for its code outside every definition). */
     public record Relation(String type, String resolution, int line, Symbol from, Symbol to) {}
 
     public record Hierarchy(List<Symbol> types, List<Relation> supertypes, List<Relation> subtypes) {}
@@ -351,8 +352,10 @@ public final class GraphTools {
     }
 
     private List<Relation> relations(String repoId, String name, String types, boolean incoming, int limit) {
+        // incoming: from definitions, and from files for their code outside every definition (a script's main(), a test's callbacks)
         String cypher = matchDefinitions(name) + (incoming
-                ? " MATCH (o:AstNode)-[r:" + types + "]->(d) RETURN o AS a, r, d AS b ORDER BY a.path, r.line, a.startLine LIMIT $limit"
+                ? " MATCH (o)-[r:" + types + "]->(d) WHERE o:AstNode OR o:File"
+                + " RETURN o AS a, r, d AS b ORDER BY coalesce(a.path, a.relativePath), r.line, coalesce(a.startLine, 0) LIMIT $limit"
                 : " MATCH (d)-[r:" + types + "]->(o:AstNode) RETURN d AS a, r, o AS b ORDER BY b.path, r.line, b.startLine LIMIT $limit");
         return query("following " + types, cypher, Map.of("repo", repoId, "name", name, "dotted", "." + name, "limit", bound(limit)))
                 .stream().map(GraphTools::relation).toList();
@@ -407,6 +410,10 @@ public final class GraphTools {
     }
 
     private static Symbol symbol(Value n) {
+        if (n.get("path").isNull() && !n.get("relativePath").isNull()) {
+            String path = n.get("relativePath").asString();
+            return new Symbol(n.get("repoId").asString() + "|" + path, path, n.get("basename").asString(path), null, "file", 1, Math.max(1, n.get("lines").asInt(1)));
+        }
         return new Symbol(astId(n, n.get("path").asString()), n.get("path").asString(), n.get("name").asString(null), n.get("qualifiedName").asString(null),
                 n.get("kind").asString(null), n.get("startLine").asInt(), n.get("endLine").asInt());
     }
@@ -426,9 +433,9 @@ public final class GraphTools {
             m.computeIfAbsent(r.get("a").asString() + "\n" + r.get("b").asString(), k -> new int[3])[0]++;
         }
         for (Record r : query("reading code references", """
-                MATCH (x:AstNode {repoId: $repo})-[e:CALLS|REFERENCES|EXTENDS|IMPLEMENTS]->(y:AstNode {repoId: $repo})
-                WHERE x.path <> y.path
-                RETURN x.path AS a, y.path AS b, count(e) AS c, min(e.line) AS line
+                MATCH (x {repoId: $repo})-[e:CALLS|REFERENCES|EXTENDS|IMPLEMENTS]->(y:AstNode {repoId: $repo})
+                WHERE (x:AstNode OR x:File) AND coalesce(x.path, x.relativePath) <> y.path
+                RETURN coalesce(x.path, x.relativePath) AS a, y.path AS b, count(e) AS c, min(e.line) AS line
                 """, Map.of("repo", repoId))) {
             int[] v = m.computeIfAbsent(r.get("a").asString() + "\n" + r.get("b").asString(), k -> new int[3]);
             v[1] += r.get("c").asInt();
@@ -446,8 +453,8 @@ public final class GraphTools {
     public List<Map.Entry<Symbol, Integer>> mostUsed(String repoId, java.util.Collection<String> kinds, int limit) {
         List<Map.Entry<Symbol, Integer>> out = new ArrayList<>();
         for (Record r : query("finding key symbols", """
-                MATCH (d:AstNode {repoId: $repo})<-[e:CALLS|REFERENCES|EXTENDS|IMPLEMENTS]-(x:AstNode {repoId: $repo})
-                WHERE d.kind IN $kinds AND x.path <> d.path
+                MATCH (d:AstNode {repoId: $repo})<-[e:CALLS|REFERENCES|EXTENDS|IMPLEMENTS]-(x {repoId: $repo})
+                WHERE d.kind IN $kinds AND (x:AstNode OR x:File) AND coalesce(x.path, x.relativePath) <> d.path
                 RETURN d, count(e) AS uses ORDER BY uses DESC, d.path, d.startLine LIMIT $limit
                 """, Map.of("repo", repoId, "kinds", List.copyOf(kinds), "limit", bound(limit)))) {
             out.add(Map.entry(symbol(r.get("d")), r.get("uses").asInt()));

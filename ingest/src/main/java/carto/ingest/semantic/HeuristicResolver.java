@@ -80,14 +80,14 @@ public final class HeuristicResolver {
         }
         for (RawReference r : refs) {
             if (r.kind() != RawReference.Kind.CALL && r.kind() != RawReference.Kind.REFERENCE) continue;
+            // outside every definition (module-level code, a test's top-level callbacks), the file itself refers
             CodeGraph.Definition from = enclosing(path, r.startByte());
-            if (from == null) continue;
             Set<String> kinds = r.kind() == RawReference.Kind.CALL ? CALLABLE : TYPES;
             CodeGraph.Definition to = pick(path, lang, r.name(), kinds, imported, from);
             if (to == null || to.equals(from)) continue;
             if (r.kind() == RawReference.Kind.REFERENCE && inherited.contains(to.path() + "#" + to.startByte() + "@" + r.line())) continue;
             edges.add(new SemanticEdge(r.kind() == RawReference.Kind.CALL ? SemanticEdge.Type.CALLS : SemanticEdge.Type.REFERENCES,
-                    path, from.startByte(), to.path(), to.startByte(), r.line(), SemanticEdge.Resolution.HEURISTIC));
+                    path, from == null ? SemanticEdge.FILE : from.startByte(), to.path(), to.startByte(), r.line(), SemanticEdge.Resolution.HEURISTIC));
         }
         return edges;
     }
