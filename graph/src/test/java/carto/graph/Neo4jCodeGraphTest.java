@@ -50,10 +50,16 @@ class Neo4jCodeGraphTest {
         // dirs: 2 HAS_FILE; files: 3 HAS_FILE, 3 HAS_AST, 3 PARENT_OF, 3 DEFINES, 6 HAS_TEXT, 3 NEXT_CHUNK
         assertEquals(2 + 3 + 3 + 3 + 3 + 6 + 3, written[1]);
         assertEquals(Map.of("a/b/x.py", "h-a/b/x.py", "a/y.py", "h-a/y.py", "z.py", "h-z.py"), g.fileHashes(repo));
+        // written, not finished yet: what a re-ingest after a kill here would read
+        assertEquals(new CodeGraph.StoredFiles(g.fileHashes(repo), false), g.storedFiles(repo));
+        assertFalse(g.lastIngestFinished(repo));
         long calls = g.replaceSemanticEdges(repo, List.of("a/b/x.py"), List.of(
                 new SemanticEdge(SemanticEdge.Type.CALLS, "a/b/x.py", 10, "a/y.py", 10, 2, SemanticEdge.Resolution.HEURISTIC),
-                new SemanticEdge(SemanticEdge.Type.IMPORTS, "a/b/x.py", 0, "a/y.py", 0, 1, SemanticEdge.Resolution.HEURISTIC)));
+                new SemanticEdge(SemanticEdge.Type.IMPORTS, "a/b/x.py", 0, "a/y.py", 0, 1, SemanticEdge.Resolution.HEURISTIC)), true);
         assertEquals(2, calls);
+        assertTrue(g.storedFiles(repo).lastIngestFinished(), "the last edges record the ingest as finished");
+        assertTrue(g.repository(repo).orElseThrow().ingestFinished());
+        assertTrue(g.storedFiles("no-such-repository").lastIngestFinished() && g.storedFiles("no-such-repository").hashes().isEmpty());
         assertEquals(3, g.definitions(repo).size());
         RepositoryInfo info = g.repository(repo).orElseThrow();
         assertEquals("abc123", info.commit());

@@ -285,6 +285,27 @@ public class CartoProcedures {
         return Stream.of(new Finished(r == null || !Boolean.FALSE.equals(r.getProperty("ingestFinished", null))));
     }
 
+    /** Every file's path and content hash as two parallel lists, and whether the last ingest finished. */
+    public static class StoredFiles {
+        public boolean finished;
+        public List<String> paths = new ArrayList<>();
+        public List<String> hashes = new ArrayList<>();
+    }
+
+    @Procedure(name = "carto.storedFiles", mode = Mode.READ)
+    @Description("What a re-ingest compares with, in one row: whether the last ingest finished, and every file's (not directory's) "
+            + "relativePath and contentHash as parallel lists.")
+    public Stream<StoredFiles> storedFiles(@Name("repoId") String repoId) {
+        StoredFiles out = new StoredFiles();
+        Node r = single(tx.findNodes(REPOSITORY, "id", repoId));
+        out.finished = r == null || !Boolean.FALSE.equals(r.getProperty("ingestFinished", null));
+        for (Node f : files(repoId)) {
+            out.paths.add((String) f.getProperty("relativePath"));
+            out.hashes.add((String) f.getProperty("contentHash", ""));
+        }
+        return Stream.of(out);
+    }
+
     /** One file's path and content hash. */
     public static class FileHash {
         public String path;

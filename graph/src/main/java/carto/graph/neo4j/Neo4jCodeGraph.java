@@ -62,7 +62,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
      */
     static final Set<String> BULK_PROCEDURES = Set.of("carto.writeFiles", "carto.replaceEdges", "carto.deleteFiles", "carto.upsertRepository",
             "carto.fileHashes", "carto.fileShapes", "carto.definitions", "carto.filesReferencing", "carto.edgesInto", "carto.finishIngest",
-            "carto.ingestFinished");
+            "carto.ingestFinished", "carto.storedFiles");
 
     private boolean hasProcedures(Set<String> names) {
         try (Session s = session()) {
@@ -250,16 +250,13 @@ public final class Neo4jCodeGraph implements CodeGraph {
     @Override
     public StoredFiles storedFiles(String repoId) {
         if (!bulk) return new StoredFiles(fileHashes(repoId), lastIngestFinished(repoId));
-        // one query, planned once, like the file hashes alone were
+        // one record of two lists: a record per file cost Bolt about 15 us each (30,000 files: 0.47 s of a one-file re-ingest)
         return read("reading file hashes", tx -> {
-            Map<String, String> m = new HashMap<>();
-            boolean[] finished = {true};
-            tx.run("CALL carto.ingestFinished($repo) YIELD finished CALL carto.fileHashes($repo) YIELD path AS p, hash AS h RETURN finished, p, h",
-                    Map.of("repo", repoId)).forEachRemaining(r -> {
-                finished[0] = r.get("finished").asBoolean();
-                m.put(r.get("p").asString(), r.get("h").asString(""));
-            });
-            return new StoredFiles(m, finished[0]);
+            var row = tx.run("CALL carto.storedFiles($repo) YIELD finished, paths, hashes RETURN finished, paths, hashes", Map.of("repo", repoId)).single();
+            List<Object> paths = row.get("paths").asList(), hashes = row.get("hashes").asList();
+            Map<String, String> m = HashMap.newHashMap(paths.size());
+            for (int i = 0; i < paths.size(); i++) m.put((String) paths.get(i), (String) hashes.get(i));
+            return new StoredFiles(m, row.get("finished").asBoolean());
         });
     }
 
