@@ -44,7 +44,7 @@ class Neo4jPluginJarIT {
             db.executeTransactionally("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'carto.' RETURN name", java.util.Map.of(),
                     r -> { r.forEachRemaining(row -> names.add((String) row.get("name"))); return null; });
             assertEquals(Set.of("carto.definitions", "carto.deleteFiles", "carto.edgesInto", "carto.fileHashes", "carto.fileShapes", "carto.filesReferencing",
-                    "carto.finishIngest", "carto.ingestFinished", "carto.replaceEdges", "carto.storedFiles", "carto.upsertRepository", "carto.writeFiles"), names);
+                    "carto.finishIngest", "carto.replaceEdges", "carto.storedFiles", "carto.upsertRepository", "carto.writeFiles"), names);
 
             var port = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class).getLocalAddress(ConnectorType.BOLT);
             try (Neo4jCodeGraph g = Neo4jCodeGraph.connect(URI.create("bolt://127.0.0.1:" + port.getPort()), null, null, null)) {

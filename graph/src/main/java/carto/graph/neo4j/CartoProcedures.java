@@ -58,6 +58,9 @@ public class CartoProcedures {
     private static final long FROM_FILE = -1;
     private static final RelationshipType[] SEMANTIC = {RelationshipType.withName("CALLS"), RelationshipType.withName("REFERENCES"),
             RelationshipType.withName("EXTENDS"), RelationshipType.withName("IMPLEMENTS"), RelationshipType.withName("OVERRIDES")};
+    /** The semantic edges a file node starts: its imports, and those of its code outside every definition. */
+    private static final RelationshipType[] FROM_FILES = java.util.stream.Stream.concat(Stream.of(IMPORTS), Stream.of(SEMANTIC))
+            .toArray(RelationshipType[]::new);
 
     @Context
     public Transaction tx;
@@ -201,11 +204,7 @@ public class CartoProcedures {
                     existing.computeIfAbsent(EdgeKey.of(r), k -> new ArrayList<>(1)).add(r);
                 }
             }
-            for (var r : f.getRelationships(Direction.OUTGOING, IMPORTS)) {
-                existing.computeIfAbsent(EdgeKey.of(r), k -> new ArrayList<>(1)).add(r);
-            }
-            // and from the file itself, for code outside every definition
-            for (var r : f.getRelationships(Direction.OUTGOING, SEMANTIC)) {
+            for (var r : f.getRelationships(Direction.OUTGOING, FROM_FILES)) {
                 existing.computeIfAbsent(EdgeKey.of(r), k -> new ArrayList<>(1)).add(r);
             }
         }
@@ -268,23 +267,6 @@ public class CartoProcedures {
         return Stream.of(new Counts(0, 0));
     }
 
-    /** Whether a repository's last ingest finished. */
-    public static class Finished {
-        public boolean finished;
-
-        public Finished(boolean finished) {
-            this.finished = finished;
-        }
-    }
-
-    @Procedure(name = "carto.ingestFinished", mode = Mode.READ)
-    @Description("Whether the repository's last ingest finished: true when it did, when there is no such repository, "
-            + "or when a Carto that did not record it wrote it.")
-    public Stream<Finished> ingestFinished(@Name("id") String id) {
-        Node r = single(tx.findNodes(REPOSITORY, "id", id));
-        return Stream.of(new Finished(r == null || !Boolean.FALSE.equals(r.getProperty("ingestFinished", null))));
-    }
-
     /** Every file's path and content hash as two parallel lists, and whether the last ingest finished. */
     public static class StoredFiles {
         public boolean finished;
@@ -293,8 +275,9 @@ public class CartoProcedures {
     }
 
     @Procedure(name = "carto.storedFiles", mode = Mode.READ)
-    @Description("What a re-ingest compares with, in one row: whether the last ingest finished, and every file's (not directory's) "
-            + "relativePath and contentHash as parallel lists.")
+    @Description("What a re-ingest compares with, in one row: whether the last ingest finished (true also when there is no such "
+            + "repository, or a Carto that did not record it wrote it), and every file's (not directory's) relativePath and contentHash "
+            + "as parallel lists.")
     public Stream<StoredFiles> storedFiles(@Name("repoId") String repoId) {
         StoredFiles out = new StoredFiles();
         Node r = single(tx.findNodes(REPOSITORY, "id", repoId));

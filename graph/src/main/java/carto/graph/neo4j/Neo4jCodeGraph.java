@@ -62,7 +62,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
      */
     static final Set<String> BULK_PROCEDURES = Set.of("carto.writeFiles", "carto.replaceEdges", "carto.deleteFiles", "carto.upsertRepository",
             "carto.fileHashes", "carto.fileShapes", "carto.definitions", "carto.filesReferencing", "carto.edgesInto", "carto.finishIngest",
-            "carto.ingestFinished", "carto.storedFiles");
+            "carto.storedFiles");
 
     private boolean hasProcedures(Set<String> names) {
         try (Session s = session()) {
@@ -177,18 +177,18 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 """, params).consume());
     }
 
+    /** An ingest records this inside its last edge transaction ({@link #replaceSemanticEdges(String, Collection, List, boolean)}). */
     @Override
     public void finishIngest(String repoId) {
-        // a procedure: a new Cypher query costs a cold process 0.15-0.2 s to plan, the CALL is planned like the others
-        write("recording the finished ingest of " + repoId, tx -> tx.run(bulk ? "CALL carto.finishIngest($id)"
-                : "MATCH (r:Repository {id: $id}) SET r.ingestFinished = true", Map.of("id", repoId)).consume());
+        write("recording the finished ingest of " + repoId, tx -> tx.run("MATCH (r:Repository {id: $id}) SET r.ingestFinished = true",
+                Map.of("id", repoId)).consume());
     }
 
+    /** A re-ingest reads this with the file hashes ({@link #storedFiles}). */
     @Override
     public boolean lastIngestFinished(String repoId) {
-        return read("reading whether the last ingest of " + repoId + " finished", tx -> tx.run(bulk
-                ? "CALL carto.ingestFinished($id) YIELD finished AS f RETURN f" : "MATCH (r:Repository {id: $id}) RETURN r.ingestFinished AS f",
-                Map.of("id", repoId)).stream().allMatch(r -> r.get("f").isNull() || r.get("f").asBoolean()));
+        return read("reading whether the last ingest of " + repoId + " finished", tx -> tx.run(
+                "MATCH (r:Repository {id: $id}) RETURN r.ingestFinished AS f", Map.of("id", repoId)).stream().allMatch(r -> r.get("f").asBoolean(true)));
     }
 
     @Override
@@ -606,47 +606,30 @@ public final class Neo4jCodeGraph implements CodeGraph {
             });
         }
         long created = 0;
-        Map<SemanticEdge.Type, List<Map<String, Object>>> outsideDefinitions = new LinkedHashMap<>();
         for (var entry : byType.entrySet()) {
-            if (entry.getKey() == SemanticEdge.Type.IMPORTS) continue;
-            Map<Boolean, List<Map<String, Object>>> split = entry.getValue().stream()
+            // each type's rows from definitions, then from files (code outside every definition): their start matches another node
+            var fromFile = entry.getValue().stream()
                     .collect(java.util.stream.Collectors.partitioningBy(m -> ((Number) m.get("fs")).intValue() == SemanticEdge.FILE));
-            if (split.get(true).isEmpty()) continue;
-            entry.setValue(split.get(false));
-            outsideDefinitions.put(entry.getKey(), split.get(true));
-        }
-        for (var entry : outsideDefinitions.entrySet()) {
-            String cypher = """
-                    UNWIND $rows AS e
-                    MATCH (a:File {repoId: $repo, relativePath: e.fp})
-                    MATCH (b:AstNode {repoId: $repo, path: e.tp, startByte: e.ts}) WHERE b.kind IS NOT NULL
-                    CREATE (a)-[r:%s]->(b)
-                    SET r.resolution = e.res, r.line = e.line""".formatted(entry.getKey().name());
-            List<Map<String, Object>> rows = entry.getValue();
-            for (int i = 0; i < rows.size(); i += 10_000) {
-                List<Map<String, Object>> chunk = rows.subList(i, Math.min(rows.size(), i + 10_000));
-                created += write("writing " + entry.getKey() + " edges of files", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
-                        .consume().counters().relationshipsCreated());
-            }
-        }
-        for (var entry : byType.entrySet()) {
-            List<Map<String, Object>> rows = entry.getValue();
-            String type = entry.getKey().name();
-            String cypher = entry.getKey() == SemanticEdge.Type.IMPORTS ? """
-                    UNWIND $rows AS e
-                    MATCH (a:File {repoId: $repo, relativePath: e.fp})
-                    MATCH (b:File {repoId: $repo, relativePath: e.tp})
-                    MERGE (a)-[r:IMPORTS]->(b)
-                    SET r.resolution = e.res, r.line = e.line""" : """
-                    UNWIND $rows AS e
-                    MATCH (a:AstNode {repoId: $repo, path: e.fp, startByte: e.fs}) WHERE a.kind IS NOT NULL
-                    MATCH (b:AstNode {repoId: $repo, path: e.tp, startByte: e.ts}) WHERE b.kind IS NOT NULL
-                    CREATE (a)-[r:%s]->(b)
-                    SET r.resolution = e.res, r.line = e.line""".formatted(type);
-            for (int i = 0; i < rows.size(); i += 10_000) {
-                List<Map<String, Object>> chunk = rows.subList(i, Math.min(rows.size(), i + 10_000));
-                created += write("writing " + type + " edges", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
-                        .consume().counters().relationshipsCreated());
+            for (boolean file : new boolean[]{false, true}) {
+                List<Map<String, Object>> rows = fromFile.get(file);
+                String type = entry.getKey().name();
+                String cypher = entry.getKey() == SemanticEdge.Type.IMPORTS ? """
+                        UNWIND $rows AS e
+                        MATCH (a:File {repoId: $repo, relativePath: e.fp})
+                        MATCH (b:File {repoId: $repo, relativePath: e.tp})
+                        MERGE (a)-[r:IMPORTS]->(b)
+                        SET r.resolution = e.res, r.line = e.line""" : """
+                        UNWIND $rows AS e
+                        %s
+                        MATCH (b:AstNode {repoId: $repo, path: e.tp, startByte: e.ts}) WHERE b.kind IS NOT NULL
+                        CREATE (a)-[r:%s]->(b)
+                        SET r.resolution = e.res, r.line = e.line""".formatted(file ? "MATCH (a:File {repoId: $repo, relativePath: e.fp})"
+                        : "MATCH (a:AstNode {repoId: $repo, path: e.fp, startByte: e.fs}) WHERE a.kind IS NOT NULL", type);
+                for (int i = 0; i < rows.size(); i += 10_000) {
+                    List<Map<String, Object>> chunk = rows.subList(i, Math.min(rows.size(), i + 10_000));
+                    created += write("writing " + type + " edges", tx -> tx.run(cypher, Map.of("repo", repoId, "rows", chunk))
+                            .consume().counters().relationshipsCreated());
+                }
             }
         }
         if (finishIngest) finishIngest(repoId);
