@@ -449,6 +449,7 @@ public final class Ingestor {
 
     /** JavaScript no one writes by hand: at least this many bytes in its lines on average. */
     static final int MINIFIED_LINE_BYTES = 500;
+    private static final Pattern MINIFIED_NAME = Pattern.compile("(?i).*[.-]min\\.[cm]?js");
 
     /**
      * Why a JavaScript file is minified or generated (a {@code .min.js} bundle, a one-line table), or
@@ -458,7 +459,7 @@ public final class Ingestor {
      * declares names the rest of the repository uses.
      */
     static String minified(String name, long size, int lines) {
-        if (name.matches("(?i).*[.-]min\\.[cm]?js")) return "minified";
+        if (MINIFIED_NAME.matcher(name).matches()) return "minified";
         long average = size / Math.max(1, lines);
         return size > 4 * MINIFIED_LINE_BYTES && average >= MINIFIED_LINE_BYTES
                 ? String.format(Locale.ROOT, "minified or generated (lines average %,d bytes)", average) : null;

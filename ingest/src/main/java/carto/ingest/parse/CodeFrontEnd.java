@@ -200,13 +200,14 @@ public final class CodeFrontEnd {
         for (Map<String, SyntaxNode> m : matches.get(IDENTIFIERS)) identifiers.add(tree.text(m.get("name")));
         // JavaParser may fail on a Java file with a syntax error, and the files using it then resolve differently:
         // such a file has no shape. Name resolution depends on the definitions alone, errors or not.
+        String syntaxError = root.hasError() ? firstSyntaxError(tree) : null;
         FileShape shape = null;
-        if (!root.hasError() || language != Language.JAVA) {
+        if (syntaxError == null || language != Language.JAVA) {
             List<int[]> skips = new ArrayList<>();
             for (Map<String, SyntaxNode> m : matches.get(BODIES)) skips.add(new int[]{m.get("skip").startByte(), m.get("skip").endByte()});
             shape = FileShape.of(out, tree.source(), skips, language == Language.JAVA);
         }
-        return new ParsedCode(out, refs, identifiers, root.hasError() ? firstSyntaxError(tree) : null, shape);
+        return new ParsedCode(out, refs, identifiers, syntaxError, shape);
     }
 
     /**
