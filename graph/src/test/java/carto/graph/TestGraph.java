@@ -36,6 +36,16 @@ public final class TestGraph {
         return neo4j;
     }
 
+    /** A second connection to the same database that uses plain Cypher only, as against a server without Carto's procedures; close it. */
+    public static Neo4jCodeGraph cypherOnly() {
+        System.setProperty("carto.graph.cypherOnly", "true");
+        try {
+            return Neo4jCodeGraph.connect(server().boltUri(), null, null, null);
+        } finally {
+            System.clearProperty("carto.graph.cypherOnly");
+        }
+    }
+
     private static synchronized void shutdown() {
         if (graph != null) graph.close();
         if (neo4j != null) neo4j.close();

@@ -22,13 +22,7 @@ class CypherFallbackTest {
     void cypherAndBulkWritesBuildTheSameGraph() throws Exception {
         Neo4jCodeGraph bulk = TestGraph.graph();
         assertTrue(bulk.bulkWrites());
-        Neo4jCodeGraph cypher;
-        System.setProperty("carto.graph.cypherOnly", "true");
-        try {
-            cypher = Neo4jCodeGraph.connect(TestGraph.server().boltUri(), null, null, null);
-        } finally {
-            System.clearProperty("carto.graph.cypherOnly");
-        }
+        Neo4jCodeGraph cypher = TestGraph.cypherOnly();
         try (cypher; CodeIndex i1 = CodeIndex.open(tmp.resolve("i1")); CodeIndex i2 = CodeIndex.open(tmp.resolve("i2"))) {
             assertFalse(cypher.bulkWrites());
             Path repo = FixtureRepo.copy(tmp.resolve("repo"));

@@ -51,13 +51,7 @@ class TopLevelCallsTest {
     @Test
     void callsOutsideEveryDefinitionStartAtTheirFile() throws Exception {
         Neo4jCodeGraph bulk = TestGraph.graph();
-        Neo4jCodeGraph cypher;
-        System.setProperty("carto.graph.cypherOnly", "true");
-        try {
-            cypher = Neo4jCodeGraph.connect(TestGraph.server().boltUri(), null, null, null);
-        } finally {
-            System.clearProperty("carto.graph.cypherOnly");
-        }
+        Neo4jCodeGraph cypher = TestGraph.cypherOnly();
         Path repo = repo();
         try (cypher; CodeIndex i1 = CodeIndex.open(tmp.resolve("i1")); CodeIndex i2 = CodeIndex.open(tmp.resolve("i2"))) {
             new Ingestor(bulk, i1).ingest(repo, IngestOptions.defaults().withRepoId("top"), IngestListener.NONE);

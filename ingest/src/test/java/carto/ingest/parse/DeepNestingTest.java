@@ -4,7 +4,6 @@ import carto.ingest.lang.Language;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,10 +26,7 @@ class DeepNestingTest {
         String source = "function shallow() {\n  return helper();\n}\n"
                 + "function deep() {\n  return a" + ".b()".repeat(50_000) + ";\n}\n"
                 + "function helper() {\n  return 1;\n}\n";
-        ParsedCode code;
-        try (TreeSitterParser parser = Language.JAVASCRIPT.parser(); SyntaxTree tree = parser.parse(source.getBytes(StandardCharsets.UTF_8))) {
-            code = new CodeFrontEnd(Language.JAVASCRIPT, AstDepth.STATEMENTS).parse(tree, parser.grammar(), "gen.js");
-        }
+        ParsedCode code = Parse.code(Language.JAVASCRIPT, AstDepth.STATEMENTS, source);
         assertNull(code.syntaxError());
         List<String> definitions = code.nodes().stream().filter(n -> n.kind() != null).map(n -> n.name() + ":" + n.startLine()).toList();
         assertEquals(List.of("shallow:1", "deep:4", "helper:7"), definitions);

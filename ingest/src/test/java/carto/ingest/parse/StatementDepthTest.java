@@ -4,7 +4,6 @@ import carto.graph.FileGraph;
 import carto.ingest.lang.Language;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -104,8 +103,6 @@ class StatementDepthTest {
     }
 
     private static List<FileGraph.AstNodeRecord> nodes(Language language, String source, AstDepth depth) {
-        try (TreeSitterParser parser = language.parser(); SyntaxTree tree = parser.parse(source.getBytes(StandardCharsets.UTF_8))) {
-            return new CodeFrontEnd(language, depth).parse(tree, parser.grammar(), "f." + language.id).nodes();
-        }
+        return Parse.code(language, depth, source).nodes();
     }
 }

@@ -3,7 +3,6 @@ package carto.ingest.parse;
 import carto.ingest.lang.Language;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,9 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SyntaxErrorTest {
 
     private static ParsedCode parse(Language language, String source) {
-        try (TreeSitterParser parser = language.parser(); SyntaxTree tree = parser.parse(source.getBytes(StandardCharsets.UTF_8))) {
-            return new CodeFrontEnd(language, AstDepth.STATEMENTS).parse(tree, parser.grammar(), "f." + language.id);
-        }
+        return Parse.code(language, AstDepth.STATEMENTS, source);
     }
 
     @Test
