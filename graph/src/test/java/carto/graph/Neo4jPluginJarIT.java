@@ -43,8 +43,7 @@ class Neo4jPluginJarIT {
             Set<String> names = new TreeSet<>();
             db.executeTransactionally("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'carto.' RETURN name", java.util.Map.of(),
                     r -> { r.forEachRemaining(row -> names.add((String) row.get("name"))); return null; });
-            assertEquals(Set.of("carto.definitions", "carto.deleteFiles", "carto.edgesInto", "carto.fileHashes", "carto.fileShapes", "carto.filesReferencing",
-                    "carto.finishIngest", "carto.replaceEdges", "carto.storedFiles", "carto.upsertRepository", "carto.writeFiles"), names);
+            assertEquals(Set.of("carto.read", "carto.write"), names);
 
             var port = db.getDependencyResolver().resolveDependency(ConnectorPortRegister.class).getLocalAddress(ConnectorType.BOLT);
             try (Neo4jCodeGraph g = Neo4jCodeGraph.connect(URI.create("bolt://127.0.0.1:" + port.getPort()), null, null, null)) {

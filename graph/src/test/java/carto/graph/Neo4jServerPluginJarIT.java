@@ -40,7 +40,7 @@ class Neo4jServerPluginJarIT {
     @Test
     void aServerWithThePluginWritesThroughItsProcedures() {
         try (Neo4jCodeGraph g = Neo4jCodeGraph.connect(URI.create(NEO4J.getBoltUrl()), "neo4j", "carto-test-pw", null)) {
-            assertTrue(g.bulkWrites(), "the server offers carto.writeFiles from the plugin jar");
+            assertTrue(g.bulkWrites(), "the server offers carto.read and carto.write from the plugin jar");
             Neo4jCodeGraphTest.writesReadsAndDeletes(g, "server-plugin");
         }
     }

@@ -33,14 +33,20 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Server-side bulk writes for ingest, called through the driver like any Cypher procedure.
- * They take the same rows as the Cypher statements of {@link Neo4jCodeGraph} and produce the
- * same nodes and relationships, but write through the kernel API instead of planning and
- * interpreting Cypher per row, which is an order of magnitude faster. AST nodes, the bulk of
- * a write, go through the kernel's write interface with their tokens resolved once per call and
- * all properties applied at once (one index update per node instead of one per property): an
- * internal interface, so the plugin jar is for a server of the Neo4j version Carto embeds. The
- * embedded database registers them; against a server without them Carto writes with plain Cypher.
+ * Server-side bulk reads and writes for ingest, called through the driver like any Cypher
+ * procedure. The writes take the same rows as the Cypher statements of {@link Neo4jCodeGraph}
+ * and produce the same nodes and relationships, but write through the kernel API instead of
+ * planning and interpreting Cypher per row, which is an order of magnitude faster. AST nodes, the
+ * bulk of a write, go through the kernel's write interface with their tokens resolved once per
+ * call and all properties applied at once (one index update per node instead of one per
+ * property): an internal interface, so the plugin jar is for a server of the Neo4j version Carto
+ * embeds. The embedded database registers them; against a server without them Carto writes with
+ * plain Cypher.
+ *
+ * <p>Two procedures, {@code carto.read} and {@code carto.write}, take the operation by name and
+ * its arguments as a map, and answer with one map: Neo4j plans each distinct query text once
+ * per process, 50-60 ms in a cold one, so a one-file re-ingest from the command line, which
+ * needs ten operations, plans two queries instead of ten.
  */
 public class CartoProcedures {
     private static final Label REPOSITORY = Label.label("Repository");
@@ -62,29 +68,90 @@ public class CartoProcedures {
     private static final RelationshipType[] FROM_FILES = java.util.stream.Stream.concat(Stream.of(IMPORTS), Stream.of(SEMANTIC))
             .toArray(RelationshipType[]::new);
 
+    /** The operations of {@code carto.read}. */
+    public static final Set<String> READS = Set.of("operations", "storedFiles", "fileShapes", "edgesInto", "definitions", "filesReferencing");
+    /** The operations of {@code carto.write}. */
+    public static final Set<String> WRITES = Set.of("upsertRepository", "writeFiles", "replaceEdges", "deleteFiles");
+
     @Context
     public Transaction tx;
 
-    /** Nodes and relationships a call created, and relationships it deleted. */
-    public static class Counts {
-        public long nodes;
-        public long relationships;
-        public long deleted;
+    /** What an operation answers. */
+    public static class Result {
+        public Map<String, Object> result;
 
-        public Counts(long nodes, long relationships) {
-            this(nodes, relationships, 0);
-        }
-
-        public Counts(long nodes, long relationships, long deleted) {
-            this.nodes = nodes;
-            this.relationships = relationships;
-            this.deleted = deleted;
+        Result(Map<String, Object> result) {
+            this.result = result;
         }
     }
 
-    @Procedure(name = "carto.writeFiles", mode = Mode.WRITE)
-    @Description("Creates File nodes with their AST and text chunks, and the directories above them that are missing (rows as written by Carto's ingest).")
-    public Stream<Counts> writeFiles(@Name("repoId") String repoId, @Name("files") List<Map<String, Object>> files) {
+    @Procedure(name = "carto.read", mode = Mode.READ)
+    @Description("Carto's bulk reads for ingest, by operation: operations {} (the operations of carto.read and carto.write, and the "
+            + "names of the indexes and constraints that are online), storedFiles {repo}, fileShapes {repo, paths}, edgesInto {repo, paths}, "
+            + "definitions {repo}, filesReferencing {repo, names, paths}.")
+    public Stream<Result> read(@Name("operation") String operation, @Name("arguments") Map<String, Object> arguments) {
+        Map<String, Object> a = arguments == null ? Map.of() : arguments;
+        return Stream.of(new Result(switch (operation) {
+            case "operations" -> operations();
+            case "storedFiles" -> storedFiles(string(a, "repo"));
+            case "fileShapes" -> fileShapes(string(a, "repo"), strings(a, "paths"));
+            case "edgesInto" -> edgesInto(string(a, "repo"), strings(a, "paths"));
+            case "definitions" -> definitions(string(a, "repo"));
+            case "filesReferencing" -> filesReferencing(string(a, "repo"), strings(a, "names"), strings(a, "paths"));
+            default -> throw unknown("carto.read", operation, READS);
+        }));
+    }
+
+    @Procedure(name = "carto.write", mode = Mode.WRITE)
+    @Description("Carto's bulk writes for ingest, by operation: upsertRepository {id, name, path, remote, commit}, writeFiles {repo, files}, "
+            + "replaceEdges {repo, from, edges, finish}, deleteFiles {repo, paths}.")
+    public Stream<Result> write(@Name("operation") String operation, @Name("arguments") Map<String, Object> arguments) {
+        Map<String, Object> a = arguments == null ? Map.of() : arguments;
+        return Stream.of(new Result(switch (operation) {
+            case "upsertRepository" -> upsertRepository(string(a, "id"), string(a, "name"), string(a, "path"), string(a, "remote"), string(a, "commit"));
+            case "writeFiles" -> writeFiles(string(a, "repo"), list(a.get("files")));
+            case "replaceEdges" -> replaceEdges(string(a, "repo"), strings(a, "from"), list(a.get("edges")), Boolean.TRUE.equals(a.get("finish")));
+            case "deleteFiles" -> deleteFiles(string(a, "repo"), strings(a, "paths"));
+            default -> throw unknown("carto.write", operation, WRITES);
+        }));
+    }
+
+    private static IllegalArgumentException unknown(String procedure, String operation, Set<String> known) {
+        return new IllegalArgumentException(procedure + " has no operation '" + operation + "' (it has " + new java.util.TreeSet<>(known)
+                + "): the server's Carto plugin jar is from another Carto version; install the one this Carto builds (graph/target)");
+    }
+
+    private static String string(Map<String, Object> args, String name) {
+        Object v = args.get(name);
+        if (v == null || v instanceof String) return (String) v;
+        throw new IllegalArgumentException("argument '" + name + "' must be a string, not " + v);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> strings(Map<String, Object> args, String name) {
+        Object v = args.get(name);
+        return v == null ? List.of() : (List<String>) v;
+    }
+
+    /**
+     * The operations this plugin offers, and the indexes and constraints that are ready (none listed when the user may not
+     * see the schema: Carto then runs its schema statements, which say what is wrong).
+     */
+    private Map<String, Object> operations() {
+        List<String> schema = new ArrayList<>();
+        try {
+            for (var index : tx.schema().getIndexes()) {
+                if (tx.schema().getIndexState(index) == org.neo4j.graphdb.schema.Schema.IndexState.ONLINE) schema.add(index.getName());
+            }
+            for (var constraint : tx.schema().getConstraints()) schema.add(constraint.getName());
+        } catch (RuntimeException e) {
+            schema.clear();
+        }
+        return Map.of("reads", List.copyOf(READS), "writes", List.copyOf(WRITES), "schema", schema);
+    }
+
+    /** Creates File nodes with their AST and text chunks, and the directories above them that are missing (rows as written by Carto's ingest). */
+    private Map<String, Object> writeFiles(String repoId, List<Map<String, Object>> files) {
         long[] counts = new long[2];
         Map<String, Node> folders = new HashMap<>();
         KernelTokens k = new KernelTokens(tx);
@@ -154,7 +221,7 @@ public class CartoProcedures {
             counts[0] += nodes;
             counts[1] += rels;
         }
-        return Stream.of(new Counts(counts[0], counts[1]));
+        return Map.of("nodes", counts[0], "relationships", counts[1]);
     }
 
     /**
@@ -186,12 +253,13 @@ public class CartoProcedures {
         return n;
     }
 
-    @Procedure(name = "carto.replaceEdges", mode = Mode.WRITE)
-    @Description("Replaces the semantic edges (CALLS, REFERENCES, EXTENDS, IMPLEMENTS, OVERRIDES, IMPORTS) that start in the given files "
-            + "with the given ones between definitions (or files, for IMPORTS) addressed by path and start byte (-1: the file itself, "
-            + "for code outside every definition): edges given again stay, the others are deleted, new ones are created.")
-    public Stream<Counts> replaceEdges(@Name("repoId") String repoId, @Name("fromPaths") List<String> fromPaths,
-                                       @Name("edges") List<Map<String, Object>> edges) {
+    /**
+     * Replaces the semantic edges (CALLS, REFERENCES, EXTENDS, IMPLEMENTS, OVERRIDES, IMPORTS) that start in the given files
+     * with the given ones between definitions (or files, for IMPORTS) addressed by path and start byte (-1: the file itself,
+     * for code outside every definition): edges given again stay, the others are deleted, new ones are created. {@code finish}:
+     * the ingest's last write, which records it as finished (see {@link #upsertRepository}) in the same transaction.
+     */
+    private Map<String, Object> replaceEdges(String repoId, List<String> fromPaths, List<Map<String, Object>> edges, boolean finish) {
         // the edges these files have now; an edge that is given again stays as it is, so re-resolving the
         // files that depend on a changed one rewrites only what changed (redis, acl.c: 9 files, ~0.3 s less)
         Map<EdgeKey, List<Relationship>> existing = new HashMap<>();
@@ -237,13 +305,15 @@ public class CartoProcedures {
                 deleted++;
             }
         }
-        return Stream.of(new Counts(0, created + kept, deleted));
+        if (finish) {
+            Node r = single(tx.findNodes(REPOSITORY, "id", repoId));
+            if (r != null) r.setProperty("ingestFinished", true);
+        }
+        return Map.of("relationships", created + kept, "deleted", deleted);
     }
 
-    @Procedure(name = "carto.upsertRepository", mode = Mode.WRITE)
-    @Description("Creates or updates a Repository node (id, name, path, remote URL, commit, ingestedAt).")
-    public Stream<Counts> upsertRepository(@Name("id") String id, @Name("name") String name, @Name("path") String path,
-                                           @Name("remote") String remote, @Name("commit") String commit) {
+    /** Creates or updates a Repository node (id, name, path, remote URL, commit, ingestedAt), its ingest unfinished. */
+    private Map<String, Object> upsertRepository(String id, String name, String path, String remote, String commit) {
         Node r = single(tx.findNodes(REPOSITORY, "id", id));
         boolean created = r == null;
         if (created) {
@@ -254,112 +324,69 @@ public class CartoProcedures {
         r.setProperty("path", path);
         r.setProperty("remoteUrl", remote);
         r.setProperty("commit", commit);
-        r.setProperty("ingestFinished", false); // until Neo4jCodeGraph.finishIngest
+        r.setProperty("ingestFinished", false); // until the ingest's last replaceEdges
         r.setProperty("ingestedAt", java.time.ZonedDateTime.now());
-        return Stream.of(new Counts(created ? 1 : 0, 0));
+        return Map.of("created", created);
     }
 
-    @Procedure(name = "carto.finishIngest", mode = Mode.WRITE)
-    @Description("Records that the repository's ingest wrote everything (see carto.upsertRepository, which marks it unfinished).")
-    public Stream<Counts> finishIngest(@Name("id") String id) {
-        Node r = single(tx.findNodes(REPOSITORY, "id", id));
-        if (r != null) r.setProperty("ingestFinished", true);
-        return Stream.of(new Counts(0, 0));
-    }
-
-    /** Every file's path and content hash as two parallel lists, and whether the last ingest finished. */
-    public static class StoredFiles {
-        public boolean finished;
-        public List<String> paths = new ArrayList<>();
-        public List<String> hashes = new ArrayList<>();
-    }
-
-    @Procedure(name = "carto.storedFiles", mode = Mode.READ)
-    @Description("What a re-ingest compares with, in one row: whether the last ingest finished (true also when there is no such "
-            + "repository, or a Carto that did not record it wrote it), and every file's (not directory's) relativePath and contentHash "
-            + "as parallel lists.")
-    public Stream<StoredFiles> storedFiles(@Name("repoId") String repoId) {
-        StoredFiles out = new StoredFiles();
+    /**
+     * What a re-ingest compares with: whether the last ingest finished (true also when there is no such repository, or a
+     * Carto that did not record it wrote it), and every file's (not directory's) relativePath and contentHash as parallel
+     * lists (a Bolt record per file cost about 15 us each: 30,000 files, 0.47 s of a one-file re-ingest).
+     */
+    private Map<String, Object> storedFiles(String repoId) {
         Node r = single(tx.findNodes(REPOSITORY, "id", repoId));
-        out.finished = r == null || !Boolean.FALSE.equals(r.getProperty("ingestFinished", null));
+        List<String> paths = new ArrayList<>(), hashes = new ArrayList<>();
         for (Node f : files(repoId)) {
-            out.paths.add((String) f.getProperty("relativePath"));
-            out.hashes.add((String) f.getProperty("contentHash", ""));
+            paths.add((String) f.getProperty("relativePath"));
+            hashes.add((String) f.getProperty("contentHash", ""));
         }
-        return Stream.of(out);
+        return Map.of("finished", r == null || !Boolean.FALSE.equals(r.getProperty("ingestFinished", null)), "paths", paths, "hashes", hashes);
     }
 
-    /** One file's path and content hash. */
-    public static class FileHash {
-        public String path;
-        public String hash;
-
-        public FileHash(String path, String hash) {
-            this.path = path;
-            this.hash = hash;
-        }
-    }
-
-    @Procedure(name = "carto.fileHashes", mode = Mode.READ)
-    @Description("relativePath and contentHash of every file (not directory) of a repository.")
-    public Stream<FileHash> fileHashes(@Name("repoId") String repoId) {
-        List<FileHash> out = new ArrayList<>();
-        for (Node f : files(repoId)) out.add(new FileHash((String) f.getProperty("relativePath"), (String) f.getProperty("contentHash", "")));
-        return out.stream();
-    }
-
-    public static class FileShape {
-        public String path;
-        public String shape;
-        public List<String> parts;
-
-        public FileShape(String path, String shape, List<String> parts) {
-            this.path = path;
-            this.shape = shape;
-            this.parts = parts;
-        }
-    }
-
-    @Procedure(name = "carto.fileShapes", mode = Mode.READ)
-    @Description("relativePath, shapeHash and shapeParts of the given files of a repository that have a shape.")
-    public Stream<FileShape> fileShapes(@Name("repoId") String repoId, @Name("paths") List<String> paths) {
-        List<FileShape> out = new ArrayList<>();
+    /** relativePath, shapeHash and shapeParts of the given files of a repository that have a shape, as parallel lists. */
+    private Map<String, Object> fileShapes(String repoId, List<String> paths) {
+        List<String> found = new ArrayList<>(), shapes = new ArrayList<>();
+        List<List<String>> parts = new ArrayList<>();
         for (String p : paths) {
             Node f = fileNode(repoId, p);
             if (f != null && f.getProperty("shapeHash", null) instanceof String shape) {
-                List<String> parts = f.getProperty("shapeParts", null) instanceof String[] a ? List.of(a) : List.of();
-                out.add(new FileShape(p, shape, parts));
+                found.add(p);
+                shapes.add(shape);
+                parts.add(f.getProperty("shapeParts", null) instanceof String[] a ? List.of(a) : List.of());
             }
         }
-        return out.stream();
+        return Map.of("paths", found, "shapes", shapes, "parts", parts);
     }
 
-    /** A semantic edge addressed as Carto writes it: path and start byte of each end (0 for a file an IMPORTS joins, -1 for a file referring from outside its definitions). */
-    public static class EdgeRow {
-        public String fromPath;
-        public long fromStart;
-        public String type;
-        public String toPath;
-        public long toStart;
-        public long line;
-        public String resolution;
+    /**
+     * Semantic edges addressed as Carto writes them, as parallel columns: type, line, resolution, and the path and start
+     * byte of each end (0 for a file an IMPORTS joins, -1 for a file referring from outside its definitions).
+     */
+    private static final class EdgeColumns {
+        final List<String> fromPath = new ArrayList<>(), type = new ArrayList<>(), toPath = new ArrayList<>(), resolution = new ArrayList<>();
+        final List<Long> fromStart = new ArrayList<>(), toStart = new ArrayList<>(), line = new ArrayList<>();
 
-        EdgeRow(Relationship r, String fromPath, long fromStart, String toPath, long toStart) {
-            this.fromPath = fromPath;
-            this.fromStart = fromStart;
-            this.type = r.getType().name();
-            this.toPath = toPath;
-            this.toStart = toStart;
-            this.line = ((Number) r.getProperty("line", 0L)).longValue();
-            this.resolution = (String) r.getProperty("resolution", "heuristic");
+        void add(Relationship r, String from, long fromByte, String to, long toByte) {
+            fromPath.add(from);
+            fromStart.add(fromByte);
+            type.add(r.getType().name());
+            toPath.add(to);
+            toStart.add(toByte);
+            line.add(((Number) r.getProperty("line", 0L)).longValue());
+            resolution.add((String) r.getProperty("resolution", "heuristic"));
+        }
+
+        Map<String, Object> map() {
+            return Map.of("fromPath", fromPath, "fromStart", fromStart, "type", type, "toPath", toPath, "toStart", toStart, "line", line,
+                    "resolution", resolution);
         }
     }
 
-    @Procedure(name = "carto.edgesInto", mode = Mode.READ)
-    @Description("Semantic edges (CALLS, REFERENCES, EXTENDS, IMPLEMENTS, OVERRIDES, IMPORTS) that end in the given files and start in other files.")
-    public Stream<EdgeRow> edgesInto(@Name("repoId") String repoId, @Name("paths") List<String> paths) {
+    /** Semantic edges (CALLS, REFERENCES, EXTENDS, IMPLEMENTS, OVERRIDES, IMPORTS) that end in the given files and start in other files. */
+    private Map<String, Object> edgesInto(String repoId, List<String> paths) {
         Set<String> within = new HashSet<>(paths);
-        List<EdgeRow> out = new ArrayList<>();
+        EdgeColumns out = new EdgeColumns();
         for (String p : paths) {
             Node f = fileNode(repoId, p);
             if (f == null) continue;
@@ -371,31 +398,31 @@ public class CartoProcedures {
                     boolean file = a.hasLabel(FILE); // code outside every definition of that file
                     String from = (String) a.getProperty(file ? "relativePath" : "path", null);
                     if (from == null || within.contains(from)) continue;
-                    out.add(new EdgeRow(r, from, file ? FROM_FILE : ((Number) a.getProperty("startByte")).longValue(), p, to));
+                    out.add(r, from, file ? FROM_FILE : ((Number) a.getProperty("startByte")).longValue(), p, to);
                 }
             }
             for (var r : f.getRelationships(Direction.INCOMING, IMPORTS)) {
                 String from = (String) r.getStartNode().getProperty("relativePath", null);
                 if (from == null || within.contains(from)) continue;
-                out.add(new EdgeRow(r, from, 0, p, 0));
+                out.add(r, from, 0, p, 0);
             }
         }
-        return out.stream();
+        return out.map();
     }
 
     /**
-     * A repository's definitions as one row of parallel columns: one Bolt record instead of one
-     * per definition, which a re-ingest waits for.
+     * A repository's definitions as parallel columns: one Bolt record instead of one per
+     * definition, which a re-ingest waits for.
      */
-    public static class Definitions {
-        public List<String> path = new ArrayList<>();
-        public List<String> name = new ArrayList<>();
-        public List<String> kind = new ArrayList<>();
-        public List<String> qualifiedName = new ArrayList<>();
-        public List<Long> startByte = new ArrayList<>();
-        public List<Long> endByte = new ArrayList<>();
-        public List<Long> startLine = new ArrayList<>();
-        public List<Long> endLine = new ArrayList<>();
+    private static final class Definitions {
+        final List<String> path = new ArrayList<>();
+        final List<String> name = new ArrayList<>();
+        final List<String> kind = new ArrayList<>();
+        final List<String> qualifiedName = new ArrayList<>();
+        final List<Long> startByte = new ArrayList<>();
+        final List<Long> endByte = new ArrayList<>();
+        final List<Long> startLine = new ArrayList<>();
+        final List<Long> endLine = new ArrayList<>();
 
         void add(Node n) {
             path.add((String) n.getProperty("path"));
@@ -409,28 +436,27 @@ public class CartoProcedures {
         }
     }
 
-    @Procedure(name = "carto.definitions", mode = Mode.READ)
-    @Description("Every definition (AstNode with a kind) of a repository, found through its files' DEFINES relationships, as one row of columns.")
-    public Stream<Definitions> definitions(@Name("repoId") String repoId) {
+    /** Every definition (AstNode with a kind) of a repository, found through its files' DEFINES relationships, as columns. */
+    private Map<String, Object> definitions(String repoId) {
         Definitions out = new Definitions();
         for (Node f : files(repoId)) {
             for (var r : f.getRelationships(Direction.OUTGOING, DEFINES)) out.add(r.getEndNode());
         }
-        return Stream.of(out);
+        // a definition without a name or qualified name has null there: Map.of takes no nulls, but its lists do
+        Map<String, Object> m = new HashMap<>();
+        m.put("path", out.path);
+        m.put("name", out.name);
+        m.put("kind", out.kind);
+        m.put("qualifiedName", out.qualifiedName);
+        m.put("startByte", out.startByte);
+        m.put("endByte", out.endByte);
+        m.put("startLine", out.startLine);
+        m.put("endLine", out.endLine);
+        return m;
     }
 
-    /** A file's path. */
-    public static class FilePath {
-        public String path;
-
-        public FilePath(String path) {
-            this.path = path;
-        }
-    }
-
-    @Procedure(name = "carto.filesReferencing", mode = Mode.READ)
-    @Description("Files of a repository that use any of the names (their refNames) or import any of the paths.")
-    public Stream<FilePath> filesReferencing(@Name("repoId") String repoId, @Name("names") List<String> names, @Name("paths") List<String> paths) {
+    /** The paths of the files of a repository that use any of the names (their refNames) or import any of the paths. */
+    private Map<String, Object> filesReferencing(String repoId, List<String> names, List<String> paths) {
         Set<String> wanted = new HashSet<>(names);
         Set<String> out = new LinkedHashSet<>();
         for (Node f : files(repoId)) {
@@ -448,12 +474,11 @@ public class CartoProcedures {
             if (target == null) continue;
             for (var r : target.getRelationships(Direction.INCOMING, IMPORTS)) out.add((String) r.getStartNode().getProperty("relativePath"));
         }
-        return out.stream().map(FilePath::new);
+        return Map.of("paths", List.copyOf(out));
     }
 
-    @Procedure(name = "carto.deleteFiles", mode = Mode.WRITE)
-    @Description("Deletes files with their AST, text chunks and every relationship touching them, then the directories left empty.")
-    public Stream<Counts> deleteFiles(@Name("repoId") String repoId, @Name("paths") List<String> paths) {
+    /** Deletes files with their AST, text chunks and every relationship touching them, then the directories left empty. */
+    private Map<String, Object> deleteFiles(String repoId, List<String> paths) {
         long nodes = 0;
         Set<Node> folders = new HashSet<>();
         for (String p : paths) {
@@ -484,7 +509,7 @@ public class CartoProcedures {
             gone.add(d);
             nodes++;
         }
-        return Stream.of(new Counts(nodes, 0));
+        return Map.of("nodes", nodes);
     }
 
     private static void detachDelete(Node n) {

@@ -12,6 +12,7 @@ import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.Query;
 import org.neo4j.driver.Record;
+import org.neo4j.driver.Result;
 import org.neo4j.driver.Session;
 import org.neo4j.driver.SessionConfig;
 import org.neo4j.driver.Value;
@@ -46,32 +47,60 @@ public final class Neo4jCodeGraph implements CodeGraph {
     private final Driver driver;
     private final URI uri;
     private final String database;
-    /** Whether the server has Carto's bulk-write procedures (the embedded one does); otherwise plain Cypher. */
+    /** Whether the server has Carto's bulk procedures (the embedded one does); otherwise plain Cypher. */
     private final boolean bulk;
+    /** The indexes and constraints online at connection (known only with the procedures): the schema needs no statements when all are. */
+    private final Set<String> schemaOnline;
 
     private Neo4jCodeGraph(Driver driver, URI uri, String database) {
         this.driver = driver;
         this.uri = uri;
         this.database = database;
-        this.bulk = !Boolean.getBoolean("carto.graph.cypherOnly") && hasProcedures(BULK_PROCEDURES);
+        Map<String, Object> offered = Boolean.getBoolean("carto.graph.cypherOnly") ? null : operations();
+        this.bulk = offered != null && strings(offered.get("reads")).containsAll(READS) && strings(offered.get("writes")).containsAll(WRITES);
+        this.schemaOnline = bulk ? Set.copyOf(strings(offered.get("schema"))) : Set.of();
     }
 
+    /** The operations of {@code carto.read} and {@code carto.write} this class calls ({@link CartoProcedures}). */
+    static final Set<String> READS = Set.of("operations", "storedFiles", "fileShapes", "edgesInto", "definitions", "filesReferencing");
+    static final Set<String> WRITES = Set.of("upsertRepository", "writeFiles", "replaceEdges", "deleteFiles");
     /**
-     * The procedures of {@link CartoProcedures} this class calls. A server whose plugin jar lacks any
-     * of them (one from an older Carto) gets plain Cypher for everything rather than a failing call.
+     * Every operation goes through one of two query texts, so a process plans two queries for all of them (50-60 ms each in
+     * a cold one: a one-file re-ingest from the command line planned ten, 0.4-0.5 s of its 1.05 s).
      */
-    static final Set<String> BULK_PROCEDURES = Set.of("carto.writeFiles", "carto.replaceEdges", "carto.deleteFiles", "carto.upsertRepository",
-            "carto.fileHashes", "carto.fileShapes", "carto.definitions", "carto.filesReferencing", "carto.edgesInto", "carto.finishIngest",
-            "carto.storedFiles");
+    private static final String READ_CALL = "CALL carto.read($operation, $arguments) YIELD result RETURN result";
+    private static final String WRITE_CALL = "CALL carto.write($operation, $arguments) YIELD result RETURN result";
 
-    private boolean hasProcedures(Set<String> names) {
+    /**
+     * What the server's Carto procedures offer (as {@code carto.read}'s "operations" answers), or null when it has none. A
+     * server whose plugin jar lacks an operation (one from an older Carto) gets plain Cypher for everything rather than a
+     * failing call. This is the connection's first query, which pays for Neo4j's Cypher being cold in any case.
+     */
+    private Map<String, Object> operations() {
         try (Session s = session()) {
-            List<String> present = s.run("SHOW PROCEDURES YIELD name WHERE name IN $names RETURN collect(name) AS n", Map.of("names", List.copyOf(names)))
-                    .single().get("n").asList(v -> v.asString());
-            return present.containsAll(names);
+            return call(s::run, false, "operations", Map.of());
         } catch (RuntimeException e) {
-            return false;
+            return null;
         }
+    }
+
+    private static Map<String, Object> call(java.util.function.BiFunction<String, Map<String, Object>, Result> run, boolean write,
+                                            String operation, Map<String, Object> arguments) {
+        return run.apply(write ? WRITE_CALL : READ_CALL, Map.of("operation", operation, "arguments", arguments)).single().get("result").asMap();
+    }
+
+    private static Map<String, Object> call(org.neo4j.driver.TransactionContext tx, boolean write, String operation, Map<String, Object> arguments) {
+        return call(tx::run, write, operation, arguments);
+    }
+
+    private static List<String> strings(Object list) {
+        List<String> out = new ArrayList<>();
+        if (list instanceof List<?> l) for (Object o : l) out.add((String) o);
+        return out;
+    }
+
+    private static long count(Map<String, Object> result, String key) {
+        return ((Number) result.get(key)).longValue();
     }
 
     /** True when writes go through the server-side procedures rather than Cypher statements. */
@@ -137,6 +166,9 @@ public final class Neo4jCodeGraph implements CodeGraph {
         }
     }
 
+    /** The names of the indexes and constraints of {@link #initSchema}. */
+    static final Set<String> SCHEMA = Set.of("repository_id", "file_path", "file_basename", "ast_definition", "ast_name", "text_path");
+
     @Override
     public void initSchema() {
         List<String> statements = List.of(
@@ -152,6 +184,8 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 "DROP INDEX ast_file IF EXISTS",
                 "CREATE INDEX ast_name IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.name)",
                 "CREATE INDEX text_path IF NOT EXISTS FOR (t:TextNode) ON (t.repoId, t.path)");
+        // each statement is a query to plan (about 50 ms in a cold process): none when every index is there already
+        if (schemaOnline.containsAll(SCHEMA) && !schemaOnline.contains("ast_path") && !schemaOnline.contains("ast_file")) return;
         try (Session s = session()) {
             for (String st : statements) s.run(st).consume();
             s.run("CALL db.awaitIndexes(60)").consume();
@@ -167,7 +201,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
         Map<String, Object> params = Map.of("id", id, "name", name, "path", path, "remote", remoteUrl == null ? "" : remoteUrl,
                 "commit", commit == null ? "" : commit);
         if (bulk) {
-            write("recording repository " + id, tx -> tx.run("CALL carto.upsertRepository($id, $name, $path, $remote, $commit)", params).consume());
+            write("recording repository " + id, tx -> call(tx, true, "upsertRepository", params));
             return;
         }
         write("recording repository " + id, tx -> tx.run("""
@@ -177,7 +211,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 """, params).consume());
     }
 
-    /** An ingest records this inside its last edge transaction ({@link #replaceSemanticEdges(String, Collection, List, boolean)}). */
+    /** An ingest records this with its last edges ({@link #replaceSemanticEdges(String, Collection, List, boolean)}). */
     @Override
     public void finishIngest(String repoId) {
         write("recording the finished ingest of " + repoId, tx -> tx.run("MATCH (r:Repository {id: $id}) SET r.ingestFinished = true",
@@ -238,10 +272,10 @@ public final class Neo4jCodeGraph implements CodeGraph {
 
     @Override
     public Map<String, String> fileHashes(String repoId) {
+        if (bulk) return storedFiles(repoId).hashes();
         return read("reading file hashes", tx -> {
             Map<String, String> m = new HashMap<>();
-            tx.run(bulk ? "CALL carto.fileHashes($repo) YIELD path AS p, hash AS h RETURN p, h"
-                            : "MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' RETURN f.relativePath AS p, f.contentHash AS h",
+            tx.run("MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' RETURN f.relativePath AS p, f.contentHash AS h",
                     Map.of("repo", repoId)).forEachRemaining(r -> m.put(r.get("p").asString(), r.get("h").asString("")));
             return m;
         });
@@ -250,25 +284,30 @@ public final class Neo4jCodeGraph implements CodeGraph {
     @Override
     public StoredFiles storedFiles(String repoId) {
         if (!bulk) return new StoredFiles(fileHashes(repoId), lastIngestFinished(repoId));
-        // one record of two lists: a record per file cost Bolt about 15 us each (30,000 files: 0.47 s of a one-file re-ingest)
         return read("reading file hashes", tx -> {
-            var row = tx.run("CALL carto.storedFiles($repo) YIELD finished, paths, hashes RETURN finished, paths, hashes", Map.of("repo", repoId)).single();
-            List<Object> paths = row.get("paths").asList(), hashes = row.get("hashes").asList();
+            Map<String, Object> r = call(tx, false, "storedFiles", Map.of("repo", repoId));
+            List<String> paths = strings(r.get("paths")), hashes = strings(r.get("hashes"));
             Map<String, String> m = HashMap.newHashMap(paths.size());
-            for (int i = 0; i < paths.size(); i++) m.put((String) paths.get(i), (String) hashes.get(i));
-            return new StoredFiles(m, row.get("finished").asBoolean());
+            for (int i = 0; i < paths.size(); i++) m.put(paths.get(i), hashes.get(i));
+            return new StoredFiles(m, (Boolean) r.get("finished"));
         });
     }
 
     @Override
     public Map<String, StoredShape> fileShapes(String repoId, Collection<String> paths) {
         if (paths.isEmpty()) return Map.of();
+        Map<String, Object> args = Map.of("repo", repoId, "paths", List.copyOf(paths));
         return read("reading file shapes", tx -> {
             Map<String, StoredShape> m = new HashMap<>();
-            tx.run(bulk ? "CALL carto.fileShapes($repo, $paths) YIELD path AS p, shape AS s, parts RETURN p, s, parts"
-                            : "UNWIND $paths AS p MATCH (f:File {repoId: $repo, relativePath: p}) WHERE f.shapeHash IS NOT NULL "
-                            + "RETURN p, f.shapeHash AS s, coalesce(f.shapeParts, []) AS parts",
-                    Map.of("repo", repoId, "paths", List.copyOf(paths))).forEachRemaining(r -> m.put(r.get("p").asString(),
+            if (bulk) {
+                Map<String, Object> r = call(tx, false, "fileShapes", args);
+                List<String> found = strings(r.get("paths")), shapes = strings(r.get("shapes"));
+                List<?> parts = (List<?>) r.get("parts");
+                for (int i = 0; i < found.size(); i++) m.put(found.get(i), new StoredShape(shapes.get(i), strings(parts.get(i))));
+                return m;
+            }
+            tx.run("UNWIND $paths AS p MATCH (f:File {repoId: $repo, relativePath: p}) WHERE f.shapeHash IS NOT NULL "
+                    + "RETURN p, f.shapeHash AS s, coalesce(f.shapeParts, []) AS parts", args).forEachRemaining(r -> m.put(r.get("p").asString(),
                     new StoredShape(r.get("s").asString(), r.get("parts").asList(v -> v.asString()))));
             return m;
         });
@@ -277,9 +316,20 @@ public final class Neo4jCodeGraph implements CodeGraph {
     @Override
     public List<SemanticEdge> semanticEdgesInto(String repoId, Collection<String> paths) {
         if (paths.isEmpty()) return List.of();
-        return read("reading edges into changed files", tx -> tx.run(bulk
-                ? "CALL carto.edgesInto($repo, $paths) YIELD fromPath AS fp, fromStart AS fs, type, toPath AS tp, toStart AS ts, line, resolution AS res "
-                + "RETURN fp, fs, type, tp, ts, line, res" : """
+        if (bulk) {
+            return read("reading edges into changed files", tx -> {
+                Map<String, Object> r = call(tx, false, "edgesInto", Map.of("repo", repoId, "paths", List.copyOf(paths)));
+                List<String> fp = strings(r.get("fromPath")), type = strings(r.get("type")), tp = strings(r.get("toPath")), res = strings(r.get("resolution"));
+                List<?> fs = (List<?>) r.get("fromStart"), ts = (List<?>) r.get("toStart"), line = (List<?>) r.get("line");
+                List<SemanticEdge> out = new ArrayList<>(fp.size());
+                for (int i = 0; i < fp.size(); i++) {
+                    out.add(new SemanticEdge(SemanticEdge.Type.valueOf(type.get(i)), fp.get(i), ((Number) fs.get(i)).intValue(), tp.get(i),
+                            ((Number) ts.get(i)).intValue(), ((Number) line.get(i)).intValue(), SemanticEdge.Resolution.valueOf(res.get(i).toUpperCase(java.util.Locale.ROOT))));
+                }
+                return out;
+            });
+        }
+        return read("reading edges into changed files", tx -> tx.run("""
                 UNWIND $paths AS p
                 MATCH (:File {repoId: $repo, relativePath: p})-[:DEFINES]->(b)<-[r:CALLS|REFERENCES|EXTENDS|IMPLEMENTS|OVERRIDES]-(a:AstNode)
                 WHERE NOT a.path IN $paths
@@ -305,7 +355,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
         if (bulk) {
             for (int i = 0; i < all.size(); i += 1000) {
                 List<String> chunk = all.subList(i, Math.min(all.size(), i + 1000));
-                write("deleting changed files", tx -> tx.run("CALL carto.deleteFiles($repo, $paths)", Map.of("repo", repoId, "paths", chunk)).consume());
+                write("deleting changed files", tx -> call(tx, true, "deleteFiles", Map.of("repo", repoId, "paths", chunk)));
             }
             return;
         }
@@ -448,8 +498,8 @@ public final class Neo4jCodeGraph implements CodeGraph {
     private long[] writeBatch(String repoId, List<Map<String, Object>> rows) {
         if (bulk) {
             return write("writing " + rows.size() + " files", tx -> {
-                Record r = tx.run("CALL carto.writeFiles($repo, $files)", Map.of("repo", repoId, "files", rows)).single();
-                return new long[]{r.get("nodes").asLong(), r.get("relationships").asLong()};
+                Map<String, Object> r = call(tx, true, "writeFiles", Map.of("repo", repoId, "files", rows));
+                return new long[]{count(r, "nodes"), count(r, "relationships")};
             });
         }
         return write("writing " + rows.size() + " files", tx -> {
@@ -512,7 +562,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 if (a.name() != null) m.put("name", a.name());
                 if (a.kind() != null) {
                     m.put("kind", a.kind());
-                    m.put("path", path); // only definitions carry their file's path, as in carto.writeFiles
+                    m.put("path", path); // only definitions carry their file's path, as in the procedure's writeFiles
                 }
                 if (a.qualifiedName() != null) m.put("qualifiedName", a.qualifiedName());
                 m.put("startLine", a.startLine());
@@ -585,11 +635,9 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 List<String> from = i == 0 ? files : List.of();
                 boolean last = i + 10_000 >= rows.size();
                 created += write("writing semantic edges", tx -> {
-                    long n = tx.run("CALL carto.replaceEdges($repo, $from, $rows)", Map.of("repo", repoId, "from", from, "rows", chunk))
-                            .single().get("relationships").asLong();
-                    // no transaction of its own: a commit and a query to plan cost a cold process 0.15-0.2 s
-                    if (last && finishIngest) tx.run("CALL carto.finishIngest($id)", Map.of("id", repoId)).consume();
-                    return n;
+                    // finishing is no transaction of its own: a commit and a query to plan cost a cold process 0.15-0.2 s
+                    return count(call(tx, true, "replaceEdges", Map.of("repo", repoId, "from", from, "edges", chunk, "finish", last && finishIngest)),
+                            "relationships");
                 });
                 i += 10_000;
             } while (i < rows.size());
@@ -640,8 +688,7 @@ public final class Neo4jCodeGraph implements CodeGraph {
     public List<String> filesReferencing(String repoId, Collection<String> names, Collection<String> importedPaths) {
         Map<String, Object> params = Map.of("repo", repoId, "names", List.copyOf(names), "paths", List.copyOf(importedPaths));
         if (bulk) {
-            return read("finding dependent files", tx -> tx.run("CALL carto.filesReferencing($repo, $names, $paths) YIELD path RETURN path AS p", params)
-                    .list(r -> r.get("p").asString()));
+            return read("finding dependent files", tx -> strings(call(tx, false, "filesReferencing", params).get("paths")));
         }
         return read("finding dependent files", tx -> tx.run("""
                 MATCH (f:File {repoId: $repo}) WHERE f.kind = 'file' AND f.refNames IS NOT NULL AND any(n IN f.refNames WHERE n IN $names)
@@ -656,11 +703,10 @@ public final class Neo4jCodeGraph implements CodeGraph {
     public List<Definition> definitions(String repoId) {
         if (bulk) {
             return read("reading definitions", tx -> {
-                var row = tx.run("CALL carto.definitions($repo) YIELD path, name, kind, qualifiedName, startByte, endByte, startLine, endLine "
-                        + "RETURN path, name, kind, qualifiedName, startByte, endByte, startLine, endLine", Map.of("repo", repoId)).single();
-                List<Object> path = row.get("path").asList(), name = row.get("name").asList(), kind = row.get("kind").asList(),
-                        qn = row.get("qualifiedName").asList(), sb = row.get("startByte").asList(), eb = row.get("endByte").asList(),
-                        sl = row.get("startLine").asList(), el = row.get("endLine").asList();
+                Map<String, Object> row = call(tx, false, "definitions", Map.of("repo", repoId));
+                List<?> path = (List<?>) row.get("path"), name = (List<?>) row.get("name"), kind = (List<?>) row.get("kind"),
+                        qn = (List<?>) row.get("qualifiedName"), sb = (List<?>) row.get("startByte"), eb = (List<?>) row.get("endByte"),
+                        sl = (List<?>) row.get("startLine"), el = (List<?>) row.get("endLine");
                 List<Definition> out = new ArrayList<>(path.size());
                 for (int i = 0; i < path.size(); i++) {
                     out.add(new Definition((String) path.get(i), (String) name.get(i), (String) kind.get(i), (String) qn.get(i),
