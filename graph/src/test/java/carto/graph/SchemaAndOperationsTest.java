@@ -1,5 +1,6 @@
 package carto.graph;
 
+import carto.graph.neo4j.CartoProcedures;
 import carto.graph.neo4j.Neo4jCodeGraph;
 import org.junit.jupiter.api.Test;
 import org.neo4j.driver.Session;
@@ -40,6 +41,21 @@ class SchemaAndOperationsTest {
         Set<String> now = onlineIndexes();
         assertTrue(now.containsAll(Set.of("file_path", "file_basename", "ast_definition", "ast_name", "text_path", "repository_id")), now.toString());
         assertFalse(now.contains("ast_path"), now.toString());
+    }
+
+    @Test
+    void everyOperationTheClientRequiresIsOneItsProcedureRuns() {
+        // the client requires these of a server's plugin; each must be dispatched, whatever it then makes of empty arguments
+        for (boolean write : new boolean[]{false, true}) {
+            String procedure = write ? "carto.write" : "carto.read";
+            for (String op : write ? CartoProcedures.WRITES : CartoProcedures.READS) {
+                try (Session s = TestGraph.graph().session()) {
+                    s.run("CALL " + procedure + "($op, {}) YIELD result RETURN result", Map.of("op", op)).consume();
+                } catch (ClientException e) {
+                    assertFalse(e.getMessage().contains("has no operation"), procedure + " " + op + ": " + e.getMessage());
+                }
+            }
+        }
     }
 
     @Test

@@ -232,7 +232,7 @@ public class CartoProcedures {
         Node n = known.get(path);
         if (n != null) return n;
         if (path.isEmpty()) {
-            n = single(tx.findNodes(REPOSITORY, "id", repoId));
+            n = repository(repoId);
             if (n == null) throw new IllegalArgumentException("repository " + repoId + " is missing; record it before writing its files");
         } else {
             n = fileNode(repoId, path);
@@ -306,7 +306,7 @@ public class CartoProcedures {
             }
         }
         if (finish) {
-            Node r = single(tx.findNodes(REPOSITORY, "id", repoId));
+            Node r = repository(repoId);
             if (r != null) r.setProperty("ingestFinished", true);
         }
         return Map.of("relationships", created + kept, "deleted", deleted);
@@ -314,7 +314,7 @@ public class CartoProcedures {
 
     /** Creates or updates a Repository node (id, name, path, remote URL, commit, ingestedAt), its ingest unfinished. */
     private Map<String, Object> upsertRepository(String id, String name, String path, String remote, String commit) {
-        Node r = single(tx.findNodes(REPOSITORY, "id", id));
+        Node r = repository(id);
         boolean created = r == null;
         if (created) {
             r = tx.createNode(REPOSITORY);
@@ -335,7 +335,7 @@ public class CartoProcedures {
      * lists (a Bolt record per file cost about 15 us each: 30,000 files, 0.47 s of a one-file re-ingest).
      */
     private Map<String, Object> storedFiles(String repoId) {
-        Node r = single(tx.findNodes(REPOSITORY, "id", repoId));
+        Node r = repository(repoId);
         List<String> paths = new ArrayList<>(), hashes = new ArrayList<>();
         for (Node f : files(repoId)) {
             paths.add((String) f.getProperty("relativePath"));
@@ -434,6 +434,12 @@ public class CartoProcedures {
             startLine.add(((Number) n.getProperty("startLine")).longValue());
             endLine.add(((Number) n.getProperty("endLine")).longValue());
         }
+
+        /** The columns by name (a definition without a name or qualified name has null in that list). */
+        Map<String, Object> map() {
+            return Map.of("path", path, "name", name, "kind", kind, "qualifiedName", qualifiedName, "startByte", startByte, "endByte", endByte,
+                    "startLine", startLine, "endLine", endLine);
+        }
     }
 
     /** Every definition (AstNode with a kind) of a repository, found through its files' DEFINES relationships, as columns. */
@@ -442,17 +448,7 @@ public class CartoProcedures {
         for (Node f : files(repoId)) {
             for (var r : f.getRelationships(Direction.OUTGOING, DEFINES)) out.add(r.getEndNode());
         }
-        // a definition without a name or qualified name has null there: Map.of takes no nulls, but its lists do
-        Map<String, Object> m = new HashMap<>();
-        m.put("path", out.path);
-        m.put("name", out.name);
-        m.put("kind", out.kind);
-        m.put("qualifiedName", out.qualifiedName);
-        m.put("startByte", out.startByte);
-        m.put("endByte", out.endByte);
-        m.put("startLine", out.startLine);
-        m.put("endLine", out.endLine);
-        return m;
+        return out.map();
     }
 
     /** The paths of the files of a repository that use any of the names (their refNames) or import any of the paths. */
@@ -515,6 +511,11 @@ public class CartoProcedures {
     private static void detachDelete(Node n) {
         for (var r : n.getRelationships()) r.delete();
         n.delete();
+    }
+
+    /** The Repository node of an id, or null. */
+    private Node repository(String id) {
+        return single(tx.findNodes(REPOSITORY, "id", id));
     }
 
     /** The File node (file or directory) at a path of a repository, or null. */

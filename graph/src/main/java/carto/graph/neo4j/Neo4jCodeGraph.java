@@ -12,7 +12,6 @@ import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
 import org.neo4j.driver.Query;
 import org.neo4j.driver.Record;
-import org.neo4j.driver.Result;
 import org.neo4j.driver.Session;
 import org.neo4j.driver.SessionConfig;
 import org.neo4j.driver.Value;
@@ -57,13 +56,12 @@ public final class Neo4jCodeGraph implements CodeGraph {
         this.uri = uri;
         this.database = database;
         Map<String, Object> offered = Boolean.getBoolean("carto.graph.cypherOnly") ? null : operations();
-        this.bulk = offered != null && strings(offered.get("reads")).containsAll(READS) && strings(offered.get("writes")).containsAll(WRITES);
+        // every operation of this Carto's procedures, or plain Cypher
+        this.bulk = offered != null && strings(offered.get("reads")).containsAll(CartoProcedures.READS)
+                && strings(offered.get("writes")).containsAll(CartoProcedures.WRITES);
         this.schemaOnline = bulk ? Set.copyOf(strings(offered.get("schema"))) : Set.of();
     }
 
-    /** The operations of {@code carto.read} and {@code carto.write} this class calls ({@link CartoProcedures}). */
-    static final Set<String> READS = Set.of("operations", "storedFiles", "fileShapes", "edgesInto", "definitions", "filesReferencing");
-    static final Set<String> WRITES = Set.of("upsertRepository", "writeFiles", "replaceEdges", "deleteFiles");
     /**
      * Every operation goes through one of two query texts, so a process plans two queries for all of them (50-60 ms each in
      * a cold one: a one-file re-ingest from the command line planned ten, 0.4-0.5 s of its 1.05 s).
@@ -78,19 +76,15 @@ public final class Neo4jCodeGraph implements CodeGraph {
      */
     private Map<String, Object> operations() {
         try (Session s = session()) {
-            return call(s::run, false, "operations", Map.of());
+            return call(s, false, "operations", Map.of());
         } catch (RuntimeException e) {
             return null;
         }
     }
 
-    private static Map<String, Object> call(java.util.function.BiFunction<String, Map<String, Object>, Result> run, boolean write,
-                                            String operation, Map<String, Object> arguments) {
-        return run.apply(write ? WRITE_CALL : READ_CALL, Map.of("operation", operation, "arguments", arguments)).single().get("result").asMap();
-    }
-
-    private static Map<String, Object> call(org.neo4j.driver.TransactionContext tx, boolean write, String operation, Map<String, Object> arguments) {
-        return call(tx::run, write, operation, arguments);
+    /** One operation of {@code carto.write} ({@code write}) or {@code carto.read}, in a session or a transaction. */
+    private static Map<String, Object> call(org.neo4j.driver.SimpleQueryRunner runner, boolean write, String operation, Map<String, Object> arguments) {
+        return runner.run(write ? WRITE_CALL : READ_CALL, Map.of("operation", operation, "arguments", arguments)).single().get("result").asMap();
     }
 
     private static List<String> strings(Object list) {
@@ -171,6 +165,8 @@ public final class Neo4jCodeGraph implements CodeGraph {
 
     @Override
     public void initSchema() {
+        // each statement is a query to plan (about 50 ms in a cold process): none when every index is there already
+        if (schemaOnline.containsAll(SCHEMA) && !schemaOnline.contains("ast_path") && !schemaOnline.contains("ast_file")) return;
         List<String> statements = List.of(
                 "CREATE CONSTRAINT repository_id IF NOT EXISTS FOR (r:Repository) REQUIRE r.id IS UNIQUE",
                 "CREATE INDEX file_path IF NOT EXISTS FOR (f:File) ON (f.repoId, f.relativePath)",
@@ -184,8 +180,6 @@ public final class Neo4jCodeGraph implements CodeGraph {
                 "DROP INDEX ast_file IF EXISTS",
                 "CREATE INDEX ast_name IF NOT EXISTS FOR (n:AstNode) ON (n.repoId, n.name)",
                 "CREATE INDEX text_path IF NOT EXISTS FOR (t:TextNode) ON (t.repoId, t.path)");
-        // each statement is a query to plan (about 50 ms in a cold process): none when every index is there already
-        if (schemaOnline.containsAll(SCHEMA) && !schemaOnline.contains("ast_path") && !schemaOnline.contains("ast_file")) return;
         try (Session s = session()) {
             for (String st : statements) s.run(st).consume();
             s.run("CALL db.awaitIndexes(60)").consume();
