@@ -116,6 +116,21 @@ class LauncherIT {
         assertFalse(again.err().contains("start-up cache") || again.err().contains("aot"), "made once, and quiet: " + again.err());
         assertEquals(modelsCache.toString(), flag(again.out(), "AOTCache"));
 
+        // one module rebuilt alone (./mvnw install -pl ingest) changes only its own jar, and the JVM
+        // would drop a cache made before it: the graph jobs' cache is made again
+        Path ingestJar = Path.of(List.of(Files.readString(ROOT.resolve("api/target/classpath.txt")).strip().split(":")).stream()
+                .filter(e -> e.contains("carto-ingest")).findFirst().orElseThrow());
+        java.nio.file.attribute.FileTime built = Files.getLastModifiedTime(ingestJar);
+        try {
+            Files.setLastModifiedTime(ingestJar, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(graphCache).toMillis() + 2000));
+            Run rebuilt = carto(env, "query", "--help");
+            assertEquals(0, rebuilt.exit(), rebuilt.err());
+            assertTrue(rebuilt.err().contains("preparing the start-up cache for graph jobs"), "a module jar newer than the cache: " + rebuilt.err());
+            assertEquals(graphCache.toString(), flag(rebuilt.out(), "AOTCache"));
+        } finally {
+            Files.setLastModifiedTime(ingestJar, built);
+        }
+
         Run off = carto(Map.of("CARTO_AOT", "off", "CARTO_AOT_DIR", dir.toString(), "CARTO_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "ingest", "--help");
         assertEquals("{product}", flag(off.out(), "AOTCache"), "CARTO_AOT=off: the flag has no value");
     }
