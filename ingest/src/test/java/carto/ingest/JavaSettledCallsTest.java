@@ -247,6 +247,59 @@ class JavaSettledCallsTest {
                 "use -> p.Other.fmt(line 6) heuristic line 8"), calls.stream().filter(c -> c.contains(".fmt(")).toList());
     }
 
+    @Test
+    void constructorsAreSettledByArityAndADefaultConstructorCallsItsClass() throws Exception {
+        Neo4jCodeGraph g = JavaPackage.ingest(tmp, "ctors", Map.of("Holder.java", """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Holder {
+                    public Holder(Gen g) {
+                    }
+
+                    public Holder(Gen g, int width) {
+                    }
+                }
+                """, "Twin.java", """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Twin {
+                    public Twin(Gen g) {
+                    }
+
+                    public Twin(String s) {
+                    }
+                }
+                """, "Plain.java", """
+                package p;
+
+                public class Plain {
+                }
+                """, "Maker.java", """
+                package p;
+
+                import com.lib.Gen;
+
+                public class Maker {
+                    void make(Gen g) {
+                        new Holder(g);
+                        new Holder(g, 2);
+                        new Plain();
+                        new Twin(g);
+                    }
+                }
+                """));
+        // the solver cannot type g, so it resolved none of these; one constructor of each arity settles Holder's,
+        // Plain's default constructor is Plain itself, and Twin's two of one arity are left to the solver (no edge)
+        assertEquals(List.of(
+                "make -> p.Holder.Holder(line 6) exact line 7",
+                "make -> p.Holder.Holder(line 9) exact line 8",
+                "make -> p.Plain(line 3) exact line 9"), calls(g, "ctors"));
+    }
+
     /** Calls between definitions as "caller -> callee's qualified name(its first line) resolution line", sorted. */
     private static List<String> calls(Neo4jCodeGraph g, String repoId) {
         return g.read("calls", tx -> tx.run("""

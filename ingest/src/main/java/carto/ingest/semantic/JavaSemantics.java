@@ -17,6 +17,7 @@ import com.github.javaparser.ast.expr.MethodCallExpr;
 import com.github.javaparser.ast.expr.NameExpr;
 import com.github.javaparser.ast.expr.ObjectCreationExpr;
 import com.github.javaparser.ast.type.ClassOrInterfaceType;
+import com.github.javaparser.resolution.declarations.ResolvedConstructorDeclaration;
 import com.github.javaparser.resolution.declarations.ResolvedDeclaration;
 import com.github.javaparser.resolution.declarations.ResolvedMethodDeclaration;
 import com.github.javaparser.resolution.declarations.ResolvedReferenceTypeDeclaration;
@@ -120,7 +121,14 @@ public final class JavaSemantics {
             }
         });
         cu.findAll(ObjectCreationExpr.class).stream().filter(n -> repoNames.contains(n.getType().getNameAsString())).forEach(nw -> attempt(() -> {
-            var ctor = orderFree(nw::resolve);
+            ResolvedConstructorDeclaration settled;
+            try {
+                settled = settle(nw);
+            } catch (RuntimeException | StackOverflowError e) {
+                settled = null; // a type on the way is out of reach: the solver decides
+            }
+            var ctor = settled != null ? settled : orderFree(nw::resolve);
+            // a default constructor has no declaration of its own: the class stands for it
             if (!link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor)) {
                 link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor.declaringType());
             }
@@ -133,7 +141,8 @@ public final class JavaSemantics {
                 if (d != null) link(out, SemanticEdge.Type.REFERENCES, relativePath, t, d);
             });
         });
-        cu.findAll(NameExpr.class).stream().filter(n -> repoNames.contains(n.getNameAsString()))
+        // a name a local variable or parameter hides no field: nothing to ask the solver
+        cu.findAll(NameExpr.class).stream().filter(n -> repoNames.contains(n.getNameAsString()) && !LibraryReceivers.local(n))
                 .forEach(n -> attempt(() -> fieldRef(out, relativePath, n, n.resolve())));
         cu.findAll(FieldAccessExpr.class).stream().filter(f -> repoNames.contains(f.getNameAsString()))
                 .forEach(f -> attempt(() -> fieldRef(out, relativePath, f, f.resolve())));
@@ -274,6 +283,29 @@ public final class JavaSemantics {
         // no enclosing class has a member of that name: a statically imported method (when the walk reached the file)
         if (onThis || enclosing.isEmpty() || !(enclosing.get(enclosing.size() - 1).getParentNode().orElse(null) instanceof CompilationUnit)) return null;
         return staticallyImported(names, name, args);
+    }
+
+    /**
+     * What a class instance creation calls when the declarations settle it without typing its
+     * arguments: the one constructor of a repository class that takes that many arguments (the
+     * default one when the class declares none). Null when the solver must decide: overloads of
+     * that arity, a qualified or anonymous class creation, explicit type arguments, a record, an
+     * interface, a library class.
+     */
+    private ResolvedConstructorDeclaration settle(ObjectCreationExpr nw) {
+        if (nw.getScope().isPresent() || nw.getAnonymousClassBody().isPresent() || nw.getTypeArguments().isPresent()) return null;
+        ResolvedReferenceTypeDeclaration type = declarationOf(nw.getType().resolve());
+        if (type == null || !type.isClass() || fileOf(type).isEmpty()) return null;
+        if (!(toAst(type).orElse(null) instanceof ClassOrInterfaceDeclaration)) return null;
+        int args = nw.getArguments().size();
+        ResolvedConstructorDeclaration only = null;
+        for (ResolvedConstructorDeclaration c : type.getConstructors()) {
+            int params = c.getNumberOfParams();
+            if (!takes(params, params > 0 && c.hasVariadicParameter(), args)) continue;
+            if (only != null) return null;
+            only = c;
+        }
+        return only;
     }
 
     private static boolean local(TypeDeclaration<?> td) {

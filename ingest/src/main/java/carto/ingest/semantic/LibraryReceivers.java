@@ -106,6 +106,33 @@ final class LibraryReceivers {
     }
 
     /**
+     * Whether a simple name certainly means a local variable or parameter: one declared in a scope
+     * around it inside the innermost class body, which hides any field of that name (JLS 6.4.1),
+     * so the name refers to no field. False when that is not certain from the syntax (a class
+     * body, or a place a declaration's scope may not reach, lies in between): the solver decides.
+     */
+    static boolean local(NameExpr ref) {
+        String name = ref.getNameAsString();
+        Node child = ref;
+        for (Node n = ref.getParentNode().orElse(null); n != null; child = n, n = n.getParentNode().orElse(null)) {
+            if (n instanceof TypeDeclaration<?> || n instanceof ObjectCreationExpr || n instanceof EnumConstantDeclaration) return false;
+            // parameters are in scope in the body only (not in annotations or a switch label)
+            if (n instanceof CallableDeclaration<?> c && bodyOf(c).orElse(null) != child) return false;
+            if (n instanceof LambdaExpr l && l.getBody() != child) return false;
+            if (n instanceof CatchClause c && c.getBody() != child) return false;
+            if (n instanceof SwitchEntry e && !e.getStatements().contains(child)) return false;
+            if (declaredIn(n, child, name).isPresent()) return true;
+        }
+        return false;
+    }
+
+    private static Optional<BlockStmt> bodyOf(CallableDeclaration<?> c) {
+        if (c instanceof com.github.javaparser.ast.body.MethodDeclaration m) return m.getBody();
+        if (c instanceof com.github.javaparser.ast.body.ConstructorDeclaration k) return Optional.of(k.getBody());
+        return Optional.empty();
+    }
+
+    /**
      * A local declaration of {@code name} that {@code scope} makes visible to its {@code child}:
      * {@code Optional.of(type)} when found (an empty type: found, but not written out), empty
      * when {@code scope} declares no such name there.
