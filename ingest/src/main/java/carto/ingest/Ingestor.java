@@ -550,6 +550,9 @@ public final class Ingestor {
                 String last = spec.substring(Math.max(spec.lastIndexOf('/'), Math.max(spec.lastIndexOf('.'), spec.lastIndexOf(':'))) + 1);
                 refNames.add(stem(last.isEmpty() ? spec : last));
                 refNames.add(stem(spec.substring(spec.lastIndexOf('/') + 1)));
+            } else if (r.kind() == RawReference.Kind.BIND) {
+                refNames.add(r.name());
+                refNames.add(r.owner().substring(r.owner().lastIndexOf('.') + 1));
             } else {
                 refNames.add(r.name());
             }

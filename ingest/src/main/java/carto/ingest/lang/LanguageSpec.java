@@ -8,7 +8,11 @@ import java.util.Set;
  * kind), and the tree-sitter queries that find calls, type references, imports and base types.
  * Query captures: {@code @name} (callee / referenced name), {@code @path} (import target),
  * {@code @class} and {@code @base} (inheritance), {@code @fn} (the function of a call that imports,
- * such as {@code require}).
+ * such as {@code require}), {@code @receiver} (what a call is made on, {@code x} in {@code x.f()},
+ * where the form of a call tells what it can mean; the package of a Go type, {@code testing.T}); Python's and Go's imports also say which names
+ * they bind: {@code @bound} (an alias, or a name a Python from-import binds), {@code @module} (a
+ * Python {@code import a.b}, which binds {@code a}), {@code @from} (a from-import's module) and
+ * {@code @imported} (the name a from-import imports under an alias).
  */
 public record LanguageSpec(Language language, Map<String, String> definitions, Set<String> typeKinds,
                            String calls, String references, String imports, String inheritance) {
@@ -31,10 +35,13 @@ public record LanguageSpec(Language language, Map<String, String> definitions, S
                             + "(class_declaration name: (identifier) @class interfaces: (super_interfaces (type_list [(type_identifier) @base (generic_type (type_identifier) @base)]))) "
                             + "(interface_declaration name: (identifier) @class (extends_interfaces (type_list [(type_identifier) @base (generic_type (type_identifier) @base)])))]");
             case PYTHON -> new LanguageSpec(l, Map.of("class_definition", "class", "function_definition", "function"), TYPES,
-                    "(call function: [(identifier) @name (attribute attribute: (identifier) @name)])",
+                    "(call function: [(identifier) @name (attribute object: (_) @receiver attribute: (identifier) @name)])",
                     "[(argument_list (identifier) @name) (type (identifier) @name) (assignment right: (identifier) @name)]",
-                    "[(import_statement name: [(dotted_name) @path (aliased_import name: (dotted_name) @path)]) "
-                            + "(import_from_statement module_name: [(dotted_name) @path (relative_import) @path])]",
+                    "[(import_statement name: (dotted_name) @module) "
+                            + "(import_statement name: (aliased_import name: (dotted_name) @path alias: (identifier) @bound)) "
+                            + "(import_from_statement module_name: [(dotted_name) @path (relative_import) @path]) "
+                            + "(import_from_statement module_name: [(dotted_name) (relative_import)] @from "
+                            + "name: [(dotted_name) @bound (aliased_import name: (dotted_name) @imported alias: (identifier) @bound)])]",
                     "(class_definition name: (identifier) @class superclasses: (argument_list [(identifier) @base (attribute attribute: (identifier) @base)]))");
             case C -> new LanguageSpec(l, Map.of("function_definition", "function", "struct_specifier", "struct", "union_specifier", "union",
                     "enum_specifier", "enum", "type_definition", "typedef", "declaration", "variable", "preproc_function_def", "macro", "preproc_def", "macro"), TYPES,
@@ -52,9 +59,10 @@ public record LanguageSpec(Language language, Map<String, String> definitions, S
                             + "(struct_specifier name: (type_identifier) @class (base_class_clause (type_identifier) @base))]");
             case GO -> new LanguageSpec(l, Map.of("function_declaration", "function", "method_declaration", "method", "type_spec", "type",
                     "const_spec", "constant", "var_spec", "variable"), TYPES,
-                    "(call_expression function: [(identifier) @name (selector_expression field: (field_identifier) @name)])",
-                    "(type_identifier) @name",
-                    "(import_spec path: (interpreted_string_literal) @path)", null);
+                    "(call_expression function: [(identifier) @name (selector_expression operand: (_) @receiver field: (field_identifier) @name)])",
+                    "[(qualified_type package: (package_identifier) @receiver name: (type_identifier) @name) (type_identifier) @name]",
+                    "[(import_spec name: (package_identifier) @bound path: (interpreted_string_literal) @path) "
+                            + "(import_spec path: (interpreted_string_literal) @path)]", null);
             case RUST -> new LanguageSpec(l, Map.ofEntries(Map.entry("function_item", "function"), Map.entry("function_signature_item", "function"),
                     Map.entry("struct_item", "struct"), Map.entry("enum_item", "enum"), Map.entry("union_item", "union"), Map.entry("trait_item", "trait"),
                     Map.entry("impl_item", "impl"), Map.entry("mod_item", "module"), Map.entry("type_item", "type"), Map.entry("const_item", "constant"),
@@ -67,7 +75,7 @@ public record LanguageSpec(Language language, Map<String, String> definitions, S
                             + "type: [(type_identifier) @class (generic_type type: (type_identifier) @class)])");
             case JAVASCRIPT -> new LanguageSpec(l, Map.of("class_declaration", "class", "function_declaration", "function",
                     "generator_function_declaration", "function", "method_definition", "method", "variable_declarator", "function"), TYPES,
-                    "[(call_expression function: [(identifier) @name (member_expression property: (property_identifier) @name)]) (new_expression constructor: (identifier) @name)]",
+                    "[(call_expression function: [(identifier) @name (member_expression object: (_) @receiver property: (property_identifier) @name)]) (new_expression constructor: (identifier) @name)]",
                     null,
                     "[(import_statement source: (string (string_fragment) @path)) (export_statement source: (string (string_fragment) @path)) "
                             + "(call_expression function: (identifier) @fn arguments: (arguments . (string (string_fragment) @path)))]",
@@ -77,7 +85,7 @@ public record LanguageSpec(Language language, Map<String, String> definitions, S
                     Map.entry("method_signature", "method"), Map.entry("abstract_method_signature", "method"), Map.entry("interface_declaration", "interface"),
                     Map.entry("type_alias_declaration", "type"), Map.entry("enum_declaration", "enum"), Map.entry("variable_declarator", "function"),
                     Map.entry("internal_module", "module")), TYPES,
-                    "[(call_expression function: [(identifier) @name (member_expression property: (property_identifier) @name)]) (new_expression constructor: (identifier) @name)]",
+                    "[(call_expression function: [(identifier) @name (member_expression object: (_) @receiver property: (property_identifier) @name)]) (new_expression constructor: (identifier) @name)]",
                     "(type_identifier) @name",
                     "[(import_statement source: (string (string_fragment) @path)) (export_statement source: (string (string_fragment) @path)) "
                             + "(call_expression function: (identifier) @fn arguments: (arguments . (string (string_fragment) @path)))]",

@@ -397,6 +397,26 @@ public final class CodeFrontEnd {
         return null;
     }
 
+    /**
+     * A call's receiver as {@link RawReference#owner()} keeps it: a name or a dotted chain of names
+     * ({@code a.b}), {@link RawReference#LITERAL} for a literal ({@code ", ".join(...)},
+     * {@code [a, b].map(...)}), else empty.
+     */
+    private static String receiverName(SyntaxNode receiver, SyntaxTree tree) {
+        if (receiver.type().equals("identifier")) return tree.text(receiver);
+        if (LITERALS.contains(receiver.type())) return RawReference.LITERAL;
+        if (receiver.endByte() - receiver.startByte() > 200) return "";
+        String text = tree.text(receiver);
+        return DOTTED_NAME.matcher(text).matches() ? text : "";
+    }
+
+    /** Literal expressions of Python, JavaScript, TypeScript and Go, whose methods are the language's own. */
+    private static final Set<String> LITERALS = Set.of("string", "concatenated_string", "integer", "float", "list", "dictionary", "set", "tuple",
+            "list_comprehension", "dictionary_comprehension", "set_comprehension", "template_string", "number", "array", "regex",
+            "interpreted_string_literal", "raw_string_literal", "int_literal", "float_literal", "composite_literal");
+
+    private static final java.util.regex.Pattern DOTTED_NAME = java.util.regex.Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
+
     private static String lastSegment(String s) {
         int i = Math.max(s.lastIndexOf("::"), s.lastIndexOf('.'));
         return i >= 0 ? s.substring(i + (s.startsWith("::", i) ? 2 : 1)) : s;
@@ -411,19 +431,45 @@ public final class CodeFrontEnd {
         List<RawReference> out = new ArrayList<>();
         for (Map<String, SyntaxNode> m : matches.get(CALLS)) {
             SyntaxNode n = m.get("name");
-            if (n != null) out.add(new RawReference(RawReference.Kind.CALL, tree.text(n), null, n.startByte(), n.startLine()));
+            if (n == null) continue;
+            SyntaxNode receiver = m.get("receiver");
+            out.add(new RawReference(RawReference.Kind.CALL, tree.text(n), receiver == null ? null : receiverName(receiver, tree), n.startByte(), n.startLine()));
         }
+        // a name qualified by its package (Go's testing.T) matches twice: the qualified match says more
+        Map<Integer, RawReference> named = new java.util.LinkedHashMap<>();
         for (Map<String, SyntaxNode> m : matches.get(REFERENCES)) {
-            SyntaxNode n = m.get("name");
-            if (n != null) out.add(new RawReference(RawReference.Kind.REFERENCE, tree.text(n), null, n.startByte(), n.startLine()));
+            SyntaxNode n = m.get("name"), receiver = m.get("receiver");
+            if (n == null) continue;
+            RawReference ref = new RawReference(RawReference.Kind.REFERENCE, tree.text(n), receiver == null ? null : tree.text(receiver), n.startByte(), n.startLine());
+            if (receiver != null || !named.containsKey(n.startByte())) named.put(n.startByte(), ref);
         }
+        out.addAll(named.values());
+        Set<Integer> importsAt = new java.util.HashSet<>(); // an aliased Go import matches two patterns
         for (Map<String, SyntaxNode> m : matches.get(IMPORTS)) {
+            SyntaxNode from = m.get("from"), bound = m.get("bound"), module = m.get("module");
+            if (from != null) {
+                // from M import N [as A]: A (or N) stands for M.N, a module or a name defined in M
+                SyntaxNode imported = m.get("imported");
+                String moduleName = tree.text(from), name = tree.text(imported != null ? imported : bound);
+                String spec = moduleName.endsWith(".") ? moduleName + name : moduleName + "." + name;
+                out.add(new RawReference(RawReference.Kind.BIND, tree.text(bound), spec, bound.startByte(), bound.startLine()));
+                continue;
+            }
+            if (module != null) {
+                // import a.b: imports a.b, and binds a
+                String path = tree.text(module);
+                String top = path.contains(".") ? path.substring(0, path.indexOf('.')) : path;
+                out.add(new RawReference(RawReference.Kind.IMPORT, path, null, module.startByte(), module.startLine()));
+                out.add(new RawReference(RawReference.Kind.BIND, top, top, module.startByte(), module.startLine()));
+                continue;
+            }
             SyntaxNode p = m.get("path");
             SyntaxNode fn = m.get("fn");
             if (p == null) continue;
             String f = fn == null ? null : tree.text(fn);
             if (fn != null && !IMPORTING_CALLS.contains(f)) continue;
-            out.add(new RawReference(RawReference.Kind.IMPORT, tree.text(p), f, p.startByte(), p.startLine()));
+            if (importsAt.add(p.startByte())) out.add(new RawReference(RawReference.Kind.IMPORT, tree.text(p), f, p.startByte(), p.startLine()));
+            if (bound != null) out.add(new RawReference(RawReference.Kind.BIND, tree.text(bound), tree.text(p).replace("\"", ""), bound.startByte(), bound.startLine()));
         }
         for (Map<String, SyntaxNode> m : matches.get(INHERITANCE)) {
             SyntaxNode c = m.get("class"), b = m.get("base");

@@ -31,6 +31,13 @@ public final class HeuristicResolver {
     private final Set<String> files;
     private final Map<String, List<String>> bySuffix = new HashMap<>();
     private final String goModule;
+    /** Definitions nested in a function or method, with that function: only code inside it can name them (in most languages). */
+    private final Map<CodeGraph.Definition, CodeGraph.Definition> localTo = new HashMap<>();
+    /** Definitions no other one encloses. */
+    private final Set<CodeGraph.Definition> topLevel = new java.util.HashSet<>();
+    private static final Set<String> FUNCTIONS = Set.of("function", "method", "constructor");
+    /** Languages where a function declared inside another one becomes global once the outer one runs. */
+    private static final Set<String> NESTED_GLOBAL = Set.of("ruby", "php", "bash");
 
     /** {@code languages}: every file of the repository with its language id. */
     public HeuristicResolver(Collection<CodeGraph.Definition> definitions, Map<String, String> languages, String goModule) {
@@ -40,6 +47,7 @@ public final class HeuristicResolver {
             if (d.qualifiedName() != null) byQualifiedName.putIfAbsent(d.qualifiedName(), d);
         }
         for (List<CodeGraph.Definition> l : byFile.values()) l.sort(Comparator.comparingInt(CodeGraph.Definition::startByte));
+        for (List<CodeGraph.Definition> l : byFile.values()) findLocals(l);
         this.languages = languages;
         this.files = languages.keySet();
         for (String f : files) {
@@ -49,14 +57,35 @@ public final class HeuristicResolver {
         this.goModule = goModule;
     }
 
+    /** Records, for one file's definitions (sorted by start), those no other one encloses and those whose innermost enclosing one is a function. */
+    private void findLocals(List<CodeGraph.Definition> defs) {
+        List<CodeGraph.Definition> open = new ArrayList<>();
+        for (CodeGraph.Definition d : defs) {
+            while (!open.isEmpty() && open.getLast().endByte() < d.endByte()) open.removeLast();
+            // of two with the same range the later one is inner (as in Scopes)
+            if (open.isEmpty()) topLevel.add(d);
+            else if (FUNCTIONS.contains(open.getLast().kind())) localTo.put(d, open.getLast());
+            open.add(d);
+        }
+    }
+
     /** Edges for one file's references. */
     public List<SemanticEdge> resolve(String path, List<RawReference> refs) {
         List<SemanticEdge> edges = new ArrayList<>();
         String lang = languages.get(path);
         Set<String> imported = new LinkedHashSet<>();
+        // names imports bind (Python: json in `from . import json`, os in `import os.path`; Go: a package's name), with what they stand for
+        Map<String, String> bindings = new HashMap<>();
         for (RawReference r : refs) {
-            if (r.kind() != RawReference.Kind.IMPORT) continue;
-            for (String target : resolveImport(path, lang, r.name(), r.owner())) {
+            if (r.kind() == RawReference.Kind.BIND) bindings.put(r.name(), r.owner());
+            else if (r.kind() == RawReference.Kind.IMPORT && "go".equals(lang)) bindings.putIfAbsent(goPackageName(unquote(r.name())), unquote(r.name()));
+        }
+        for (RawReference r : refs) {
+            List<String> targets;
+            if (r.kind() == RawReference.Kind.IMPORT) targets = resolveImport(path, lang, r.name(), r.owner());
+            else if (r.kind() == RawReference.Kind.BIND && "python".equals(lang)) targets = python(dirOf(path), r.owner()); // from . import views: views.py
+            else continue;
+            for (String target : targets) {
                 if (!target.equals(path) && imported.add(target)) {
                     edges.add(new SemanticEdge(SemanticEdge.Type.IMPORTS, path, 0, target, 0, r.line(), SemanticEdge.Resolution.HEURISTIC));
                 }
@@ -80,16 +109,91 @@ public final class HeuristicResolver {
         }
         for (RawReference r : refs) {
             if (r.kind() != RawReference.Kind.CALL && r.kind() != RawReference.Kind.REFERENCE) continue;
+            if (RawReference.LITERAL.equals(r.owner()) && r.kind() == RawReference.Kind.CALL) continue; // a string's or a list's own method
             // outside every definition (module-level code, a test's top-level callbacks), the file itself refers
             CodeGraph.Definition from = enclosing(path, r.startByte());
             Set<String> kinds = r.kind() == RawReference.Kind.CALL ? CALLABLE : TYPES;
-            CodeGraph.Definition to = pick(path, lang, r.name(), kinds, imported, from);
+            CodeGraph.Definition to;
+            Module module = r.owner() != null && !r.owner().isEmpty() ? module(path, lang, r.owner(), bindings) : null;
+            if (module == Module.OUTSIDE) continue; // a call on a module from outside the repository (os.path.join, fmt.Println)
+            to = module != null ? member(module, r.name(), kinds) : pick(path, lang, r.name(), kinds, imported, from, r);
             if (to == null || to.equals(from)) continue;
             if (r.kind() == RawReference.Kind.REFERENCE && inherited.contains(to.path() + "#" + to.startByte() + "@" + r.line())) continue;
             edges.add(new SemanticEdge(r.kind() == RawReference.Kind.CALL ? SemanticEdge.Type.CALLS : SemanticEdge.Type.REFERENCES,
                     path, from == null ? SemanticEdge.FILE : from.startByte(), to.path(), to.startByte(), r.line(), SemanticEdge.Resolution.HEURISTIC));
         }
         return edges;
+    }
+
+    /**
+     * The module a call's receiver names through an import: in Python {@code utils} after
+     * {@code from .sansio import utils}, {@code werkzeug.utils} after {@code import werkzeug.utils};
+     * in Go a package's name. Its repository files; {@link Module#OUTSIDE} when the import reaches
+     * nothing in the repository (a library module, a Go standard package), null when the receiver
+     * is no imported module (an object, a class imported by name) or the import is not understood.
+     */
+    private Module module(String path, String lang, String receiver, Map<String, String> bindings) {
+        int dot = receiver.indexOf('.');
+        String first = dot < 0 ? receiver : receiver.substring(0, dot);
+        String spec = bindings.get(first);
+        if (spec == null) return null;
+        if (lang.equals("go")) {
+            if (dot >= 0) return null;
+            List<String> files = go(spec);
+            if (!files.isEmpty()) return new Module(files);
+            // the standard library's import paths have no dot in their first element (fmt, net/http); others may be a module of this checkout
+            return spec.split("/", 2)[0].contains(".") ? null : Module.OUTSIDE;
+        }
+        if (!lang.equals("python")) return null;
+        String dir = dirOf(path);
+        List<String> files = python(dir, spec + (dot < 0 ? "" : receiver.substring(dot)));
+        if (!files.isEmpty()) return new Module(List.of(files.getFirst()));
+        // nothing of the repository: the module the import names, or for `from M import N` M itself, is outside it
+        int last = spec.lastIndexOf('.');
+        String parent = last < 0 ? null
+                : spec.substring(0, last + 1).chars().allMatch(c -> c == '.') ? spec.substring(0, last + 1) // .json: the package .
+                : spec.substring(0, last);
+        boolean inRepository = !python(dir, spec).isEmpty() || (parent != null && !python(dir, parent).isEmpty());
+        return inRepository ? null : Module.OUTSIDE;
+    }
+
+    /** A module a call is made on: its files (a Python module's one, a Go package's), none for {@link #OUTSIDE}. */
+    private record Module(List<String> files) {
+        static final Module OUTSIDE = new Module(List.of());
+    }
+
+    /**
+     * The definition of that name and one of those kinds (a function or class for a call, a type
+     * for a reference) a module defines at its top level, or null (none, or several). A Python
+     * package's {@code __init__.py} that defines none usually imports it from one of its modules:
+     * then the one of that name the package's modules define at their top level.
+     */
+    private CodeGraph.Definition member(Module module, String name, Set<String> kinds) {
+        List<CodeGraph.Definition> defs = new ArrayList<>();
+        for (String f : module.files()) defs.addAll(byFile.getOrDefault(f, List.of()));
+        CodeGraph.Definition found = only(defs, name, kinds);
+        String init = module.files().getFirst();
+        if (found != null || !init.endsWith("__init__.py")) return found;
+        String pkg = init.substring(0, init.length() - "__init__.py".length());
+        return only(byName.getOrDefault(name, List.of()).stream().filter(d -> d.path().startsWith(pkg)).toList(), name, kinds);
+    }
+
+    private CodeGraph.Definition only(List<CodeGraph.Definition> defs, String name, Set<String> kinds) {
+        CodeGraph.Definition found = null;
+        for (CodeGraph.Definition d : defs) {
+            if (!name.equals(d.name()) || !kinds.contains(d.kind()) || !topLevel.contains(d)) continue;
+            if (found != null) return null;
+            found = d;
+        }
+        return found;
+    }
+
+    /** The name a Go import binds when it gives none: its path's last element, without a major version (yaml.v3, /v2). */
+    static String goPackageName(String importPath) {
+        String[] parts = importPath.split("/");
+        String last = parts[parts.length - 1];
+        if (last.matches("v[0-9]+") && parts.length > 1) last = parts[parts.length - 2];
+        return last.replaceAll("\\.v[0-9]+$", "");
     }
 
     /** The innermost definition containing a byte offset. */
@@ -141,10 +245,20 @@ public final class HeuristicResolver {
     }
 
     private CodeGraph.Definition pick(String path, String lang, String name, Set<String> kinds, Set<String> imported, CodeGraph.Definition from) {
+        return pick(path, lang, name, kinds, imported, from, null);
+    }
+
+    private CodeGraph.Definition pick(String path, String lang, String name, Set<String> kinds, Set<String> imported, CodeGraph.Definition from, RawReference call) {
         List<CodeGraph.Definition> all = byName.get(name);
         if (all == null) return null;
-        List<CodeGraph.Definition> cands = all.stream().filter(d -> kinds.contains(d.kind()) && compatible(lang, languages.get(d.path()))).toList();
+        List<CodeGraph.Definition> cands = all.stream()
+                .filter(d -> kinds.contains(d.kind()) && compatible(lang, languages.get(d.path())) && (call == null || callable(lang, path, call, d))).toList();
         if (cands.isEmpty()) return null;
+        // a Python call on a receiver means a method when one is named so: a function only when the receiver is a module
+        if (call != null && call.kind() == RawReference.Kind.CALL && call.owner() != null && "python".equals(lang)
+                && cands.stream().anyMatch(d -> d.kind().equals("method"))) {
+            cands = cands.stream().filter(d -> d.kind().equals("method")).toList();
+        }
         // 1. same file, preferring the enclosing container of the caller
         List<CodeGraph.Definition> same = cands.stream().filter(d -> d.path().equals(path)).toList();
         if (!same.isEmpty()) {
@@ -169,6 +283,47 @@ public final class HeuristicResolver {
         if (sameDir.size() > 1) return null;
         // 4. unique in the repository
         return cands.size() == 1 ? cands.getFirst() : null;
+    }
+
+    /**
+     * Whether the form of a call lets it mean {@code d}. In Python, Go, JavaScript and TypeScript
+     * a method is called on a receiver ({@code self.f()}, {@code v.F()}, {@code this.f()}) and
+     * never by its bare name; in Python and Go a call on a receiver never means a function of the
+     * caller's own module (Python: its file; Go: its package), which is named without one: a
+     * receiver there is an object, or another module or package. In every language but Ruby, PHP
+     * and Bash a function declared inside another function is named only inside it (a plain call
+     * elsewhere means another one).
+     */
+    private boolean callable(String lang, String path, RawReference call, CodeGraph.Definition d) {
+        boolean onReceiver = call.kind() == RawReference.Kind.CALL && call.owner() != null;
+        // a function declared inside another one is named inside it alone (in JavaScript it may leave in an object, and be called on it)
+        CodeGraph.Definition scope = d.kind().equals("function") && (!onReceiver || lang.equals("python")) ? localTo.get(d) : null;
+        if (scope != null && !NESTED_GLOBAL.contains(lang)
+                && !(scope.path().equals(path) && scope.startByte() <= call.startByte() && call.startByte() < scope.endByte())) return false;
+        if (call.kind() != RawReference.Kind.CALL) return true;
+        return switch (lang) {
+            case "python" -> onReceiver ? !(d.kind().equals("function") && d.path().equals(path)) : !d.kind().equals("method");
+            case "go" -> onReceiver ? !(d.kind().equals("function") && samePackage(path, d)) : !d.kind().equals("method");
+            case "javascript", "typescript", "tsx" -> onReceiver || !d.kind().equals("method");
+            default -> true;
+        };
+    }
+
+    /**
+     * Whether a Go definition is in the package of the file at {@code path}: the same folder and
+     * the same package name (the first part of qualified names; an external test package,
+     * {@code foo_test}, shares its folder with {@code foo}).
+     */
+    private boolean samePackage(String path, CodeGraph.Definition d) {
+        if (!dirOf(d.path()).equals(dirOf(path))) return false;
+        List<CodeGraph.Definition> own = byFile.getOrDefault(path, List.of());
+        if (own.isEmpty() || own.getFirst().qualifiedName() == null || d.qualifiedName() == null) return true;
+        return packageOf(own.getFirst().qualifiedName()).equals(packageOf(d.qualifiedName()));
+    }
+
+    private static String packageOf(String qualifiedName) {
+        int dot = qualifiedName.indexOf('.');
+        return dot < 0 ? qualifiedName : qualifiedName.substring(0, dot);
     }
 
     private CodeGraph.Definition enclosingContainer(String path, CodeGraph.Definition inner) {
@@ -239,11 +394,13 @@ public final class HeuristicResolver {
             out.addAll(firstExisting(prefix + rel + ".py", prefix + rel + "/__init__.py", rel.isEmpty() ? prefix + "__init__.py" : null));
             return out;
         }
-        // absolute: the shortest path that ends with the module path
+        // absolute: the shortest path that ends with the module path under a source root (a folder that is no
+        // package itself: `import json` is not flask/json, a subpackage of flask)
         for (String candidate : new String[]{rel + ".py", rel + "/__init__.py"}) {
             String best = null;
             for (String f : bySuffix.getOrDefault(candidate.substring(candidate.lastIndexOf('/') + 1), List.of())) {
-                if ((f.equals(candidate) || f.endsWith("/" + candidate)) && (best == null || f.length() < best.length())) best = f;
+                boolean under = f.equals(candidate) || f.endsWith("/" + candidate) && !files.contains(f.substring(0, f.length() - candidate.length()) + "__init__.py");
+                if (under && (best == null || f.length() < best.length())) best = f;
             }
             if (best != null) return List.of(best);
         }
