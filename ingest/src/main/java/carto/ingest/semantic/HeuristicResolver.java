@@ -107,6 +107,7 @@ public final class HeuristicResolver {
             edges.add(new SemanticEdge(t, path, sub.startByte(), base.path(), base.startByte(), r.line(), SemanticEdge.Resolution.HEURISTIC));
             inherited.add(base.path() + "#" + base.startByte() + "@" + r.line());
         }
+        Map<String, Module> modules = new HashMap<>(); // by receiver
         for (RawReference r : refs) {
             if (r.kind() != RawReference.Kind.CALL && r.kind() != RawReference.Kind.REFERENCE) continue;
             if (RawReference.LITERAL.equals(r.owner()) && r.kind() == RawReference.Kind.CALL) continue; // a string's or a list's own method
@@ -114,9 +115,9 @@ public final class HeuristicResolver {
             CodeGraph.Definition from = enclosing(path, r.startByte());
             Set<String> kinds = r.kind() == RawReference.Kind.CALL ? CALLABLE : TYPES;
             CodeGraph.Definition to;
-            Module module = r.owner() != null && !r.owner().isEmpty() ? module(path, lang, r.owner(), bindings) : null;
+            Module module = r.owner() != null && !r.owner().isEmpty() ? modules.computeIfAbsent(r.owner(), o -> module(path, lang, o, bindings)) : Module.NONE;
             if (module == Module.OUTSIDE) continue; // a call on a module from outside the repository (os.path.join, fmt.Println)
-            to = module != null ? member(module, r.name(), kinds) : pick(path, lang, r.name(), kinds, imported, from, r);
+            to = module != Module.NONE ? member(module, r.name(), kinds) : pick(path, lang, r.name(), kinds, imported, from, r);
             if (to == null || to.equals(from)) continue;
             if (r.kind() == RawReference.Kind.REFERENCE && inherited.contains(to.path() + "#" + to.startByte() + "@" + r.line())) continue;
             edges.add(new SemanticEdge(r.kind() == RawReference.Kind.CALL ? SemanticEdge.Type.CALLS : SemanticEdge.Type.REFERENCES,
@@ -129,22 +130,23 @@ public final class HeuristicResolver {
      * The module a call's receiver names through an import: in Python {@code utils} after
      * {@code from .sansio import utils}, {@code werkzeug.utils} after {@code import werkzeug.utils};
      * in Go a package's name. Its repository files; {@link Module#OUTSIDE} when the import reaches
-     * nothing in the repository (a library module, a Go standard package), null when the receiver
-     * is no imported module (an object, a class imported by name) or the import is not understood.
+     * nothing in the repository (a library module, a Go standard package), {@link Module#NONE}
+     * when the receiver is no imported module (an object, a class imported by name) or the
+     * import is not understood.
      */
     private Module module(String path, String lang, String receiver, Map<String, String> bindings) {
         int dot = receiver.indexOf('.');
         String first = dot < 0 ? receiver : receiver.substring(0, dot);
         String spec = bindings.get(first);
-        if (spec == null) return null;
+        if (spec == null) return Module.NONE;
         if (lang.equals("go")) {
-            if (dot >= 0) return null;
+            if (dot >= 0) return Module.NONE;
             List<String> files = go(spec);
             if (!files.isEmpty()) return new Module(files);
             // the standard library's import paths have no dot in their first element (fmt, net/http); others may be a module of this checkout
-            return spec.split("/", 2)[0].contains(".") ? null : Module.OUTSIDE;
+            return spec.split("/", 2)[0].contains(".") ? Module.NONE : Module.OUTSIDE;
         }
-        if (!lang.equals("python")) return null;
+        if (!lang.equals("python")) return Module.NONE;
         String dir = dirOf(path);
         List<String> files = python(dir, spec + (dot < 0 ? "" : receiver.substring(dot)));
         if (!files.isEmpty()) return new Module(List.of(files.getFirst()));
@@ -154,12 +156,13 @@ public final class HeuristicResolver {
                 : spec.substring(0, last + 1).chars().allMatch(c -> c == '.') ? spec.substring(0, last + 1) // .json: the package .
                 : spec.substring(0, last);
         boolean inRepository = !python(dir, spec).isEmpty() || (parent != null && !python(dir, parent).isEmpty());
-        return inRepository ? null : Module.OUTSIDE;
+        return inRepository ? Module.NONE : Module.OUTSIDE;
     }
 
-    /** A module a call is made on: its files (a Python module's one, a Go package's), none for {@link #OUTSIDE}. */
+    /** A module a call is made on: its files (a Python module's one, a Go package's), none for {@link #OUTSIDE}; {@link #NONE}: not a module. */
     private record Module(List<String> files) {
         static final Module OUTSIDE = new Module(List.of());
+        static final Module NONE = new Module(null);
     }
 
     /**
