@@ -8,13 +8,14 @@ import java.util.Map;
  * What an ingest did: files by language, what was skipped and why, what changed, and what was written.
  * {@code syntaxErrors} are the (added or changed) code files with a syntax error, each with where its
  * first one is; {@code parseErrors} is how many. {@code redoneUnfinished}: the last ingest of the
- * repository did not finish (killed half-way), so this one wrote it afresh.
+ * repository did not finish (killed half-way), so this one wrote it afresh. {@code filesRead}: the
+ * files read from disk; the others were unchanged (size and time) since this process read them.
  */
 public record IngestSummary(String repoId, String path, String commit, int files, long lines, Map<String, Integer> filesByLanguage,
                             Map<String, Integer> unparsedByExtension, List<Skip> skipped, int ignoredByGitignore, List<String> skippedFolders,
                             int added, int changed, int deleted, int unchanged, int resolvedFiles, int parseErrors, List<Skip> syntaxErrors,
                             long nodesWritten, long edgesWritten, long semanticEdges, Duration time, Map<String, Double> phaseSeconds,
-                            boolean redoneUnfinished) {
+                            boolean redoneUnfinished, int filesRead) {
 
     /** A file that was not (fully) ingested. */
     public record Skip(String path, String reason) {}
@@ -26,6 +27,7 @@ public record IngestSummary(String repoId, String path, String commit, int files
         sb.append(String.format("  %,d files, %,d lines in %.2f s%n", files, lines, time.toMillis() / 1000.0));
         if (redoneUnfinished) sb.append("  the last ingest of this repository did not finish (interrupted?): ingested afresh\n");
         sb.append(String.format("  changes: %d added, %d changed, %d deleted, %d unchanged (%d re-resolved)%n", added, changed, deleted, unchanged, resolvedFiles));
+        if (filesRead < files) sb.append(String.format("  %,d files read (the others unchanged in size and time since this process read them)%n", filesRead));
         sb.append("  files by language:");
         filesByLanguage.forEach((l, n) -> sb.append(' ').append(l).append('=').append(n));
         sb.append('\n');

@@ -120,7 +120,8 @@ public final class Ingestor {
 
         mark[0] = phase(phases, "walk", mark[0]);
         listener.phase("reading", walk.files().size());
-        List<Source> sources = read(walk.files(), options.threads(), listener, skips);
+        AtomicInteger filesRead = new AtomicInteger();
+        List<Source> sources = read(abs, walk.files(), options.threads(), listener, skips, filesRead);
         for (RepositoryWalker.Skipped s : walk.skipped()) {
             if (s.keepNode()) sources.add(new Source(s.relativePath(), null, null, null, "skipped:" + s.reason(), 0, 0, null, s.reason()));
         }
@@ -287,7 +288,7 @@ public final class Ingestor {
             KeptDefinitions.put(abs, repoId, options.depth(), hashesNow, definitions);
 
             return summary(repoId, abs, git, walk, sources, skips, added, changed, deleted.size(), unchanged, resolved, syntaxErrors,
-                    written[0], written[1] + semantic, semantic, t0, phases, unfinished);
+                    written[0], written[1] + semantic, semantic, t0, phases, unfinished, filesRead.get());
         } finally {
             background.shutdownNow();
             // a fresh ingest that failed half-way leaves nothing behind, so the next run starts over instead of trusting partial files
@@ -305,7 +306,7 @@ public final class Ingestor {
     private IngestSummary summary(String repoId, Path abs, String[] git, RepositoryWalker.Result walk, List<Source> sources,
                                   List<IngestSummary.Skip> skips, int added, int changed, int deleted, int unchanged, int resolved,
                                   List<IngestSummary.Skip> syntaxErrors, long nodes, long edges, long semantic, long t0, Map<String, Double> phases,
-                                  boolean unfinished) {
+                                  boolean unfinished, int filesRead) {
         Map<String, Integer> byLanguage = new TreeMap<>();
         Map<String, Integer> unparsed = new TreeMap<>();
         long lines = 0;
@@ -319,7 +320,7 @@ public final class Ingestor {
         skips.sort((a, b) -> a.path().compareTo(b.path()));
         return new IngestSummary(repoId, abs.toString(), git[0], (int) sources.stream().filter(s -> s.skipReason() == null).count(), lines,
                 byLanguage, unparsed, skips, walk.ignoredByGit(), walk.skippedDirs(), added, changed, deleted, unchanged,
-                resolved, syntaxErrors.size(), syntaxErrors, nodes, edges, semantic, Duration.ofNanos(System.nanoTime() - t0), phases, unfinished);
+                resolved, syntaxErrors.size(), syntaxErrors, nodes, edges, semantic, Duration.ofNanos(System.nanoTime() - t0), phases, unfinished, filesRead);
     }
 
     /**
@@ -398,12 +399,29 @@ public final class Ingestor {
 
     // ---- reading ----
 
-    private List<Source> read(List<RepositoryWalker.Candidate> files, int threads, IngestListener listener, List<IngestSummary.Skip> skips) {
+    /**
+     * Reads the files, or takes what this process read from them before when their size and
+     * modification time are the same (see {@link KeptFiles}); a file read with a skip reason
+     * (unreadable, binary, minified) is read again every time, and reported again.
+     */
+    private List<Source> read(Path root, List<RepositoryWalker.Candidate> files, int threads, IngestListener listener, List<IngestSummary.Skip> skips,
+                              AtomicInteger filesRead) {
         List<Source> out = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger done = new AtomicInteger();
         ConcurrentLinkedQueue<IngestSummary.Skip> more = new ConcurrentLinkedQueue<>();
+        KeptFiles<Source> kept = KeptFiles.of(root);
+        kept.retain(files.stream().map(RepositoryWalker.Candidate::relativePath).collect(java.util.stream.Collectors.toSet()));
+        long readAt = KeptFiles.now();
         runAll(files, threads, f -> {
-            out.add(readOne(f, more));
+            Source s = kept.get(f.relativePath(), f.size(), f.modified());
+            if (s == null) {
+                List<IngestSummary.Skip> own = new ArrayList<>(1);
+                s = readOne(f, own);
+                filesRead.incrementAndGet();
+                if (own.isEmpty()) kept.put(f.relativePath(), f.size(), f.modified(), readAt, s);
+                more.addAll(own);
+            }
+            out.add(s);
             listener.progress(done.incrementAndGet(), files.size());
         });
         skips.addAll(more);

@@ -92,6 +92,7 @@ public final class BenchCommand implements Runnable {
                         r.put("incremental_file", path.toAbsolutePath().normalize().relativize(touched.toAbsolutePath().normalize()).toString());
                         r.put("incremental_seconds", round(inc.time().toNanos() / 1e9));
                         r.put("incremental_files_resolved", inc.resolvedFiles());
+                        r.put("incremental_files_read", inc.filesRead());
                         r.put("incremental_phase_seconds", inc.phaseSeconds());
                         // the same kind of edit again: what a running server sees on every save after the first
                         Files.write(touched, append(original, "\n\n"));

@@ -29,7 +29,8 @@ public final class RepositoryWalker {
             ".tox", ".mypy_cache", ".pytest_cache", ".next", ".nuxt", ".cache", "site-packages", ".eggs", "coverage", ".terraform");
 
     /** A file to ingest. */
-    public record Candidate(Path path, String relativePath, long size) {}
+    /** A file to read: {@code modified} is its last modification time in epoch nanoseconds. */
+    public record Candidate(Path path, String relativePath, long size, long modified) {}
 
     /** Something left out, and why. */
     public record Skipped(String relativePath, String reason, boolean keepNode) {}
@@ -105,7 +106,7 @@ public final class RepositoryWalker {
                     skipped.add(new Skipped(rel, "permission denied", true));
                     return FileVisitResult.CONTINUE;
                 }
-                files.add(new Candidate(file, rel, attrs.size()));
+                files.add(new Candidate(file, rel, attrs.size(), attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS)));
                 return FileVisitResult.CONTINUE;
             }
 
