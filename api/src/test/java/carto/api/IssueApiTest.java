@@ -8,9 +8,11 @@ import carto.agents.sandbox.Worktree;
 import carto.api.server.CartoServer;
 import carto.graph.KnowledgeGraph;
 import carto.graph.TestGraph;
+import carto.inference.Requirements;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The repository, issue and job APIs over real HTTP, with the real graph, sandbox and job store; the model is scripted. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -53,11 +54,19 @@ class IssueApiTest {
     static String finishedJob;
     static final HttpClient http = HttpClient.newHttpClient();
 
+    private static final Requirements NEEDS = new Requirements();
+
+    @BeforeEach
+    void needs() {
+        NEEDS.assume();
+    }
+
     @BeforeAll
     static void start() throws Exception {
-        Path dataset = carto.inference.Fixtures.shared().resolve("datasets/quixbugs");
-        assumeTrue(Files.isDirectory(dataset), "../shared/datasets/quixbugs is absent; these API tests resolve a QuixBugs issue");
-        assumeTrue(new CommandRunner(false).bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        Path dataset = carto.inference.Fixtures.datasetIfPresent("quixbugs");
+        NEEDS.need(dataset != null, "../shared/datasets/quixbugs is absent; these API tests resolve a QuixBugs issue")
+                .need(new CommandRunner(false).bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        if (!NEEDS.met()) return;
         IssueTasks.quixbugs(dataset, tmp, null);
         quix = tmp.resolve("quixbugs");
         kg = KnowledgeGraph.open(new KnowledgeGraph.Config(tmp.resolve("data"), TestGraph.server().boltUri(), null, null, null, false));

@@ -6,9 +6,11 @@ import carto.agents.sandbox.Worktree;
 import carto.api.server.CartoServer;
 import carto.graph.KnowledgeGraph;
 import carto.graph.TestGraph;
+import carto.inference.Requirements;
 import carto.inference.lm.LocalLanguageModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The web UI in a real browser (Debian's chromium through playwright-core) against the real
@@ -68,12 +69,20 @@ class UiBrowserTest {
                     return self.side * 4
             """;
 
+    private static final Requirements NEEDS = new Requirements();
+
+    @BeforeEach
+    void needs() {
+        NEEDS.assume();
+    }
+
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (apt-get install chromium); the browser tests need it");
-        assumeTrue(Files.isDirectory(WEB.resolve("node_modules/playwright-core")), "the UI's node_modules are missing; the ui module's build installs them");
-        assumeTrue(CartoServer.class.getResource("/carto-ui/index.html") != null, "the UI bundle is not on the classpath; build the ui module first");
-        assumeTrue(new CommandRunner(false).bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        NEEDS.need(Files.isExecutable(CHROMIUM), "chromium is not installed (apt-get install chromium); the browser tests need it")
+                .need(Files.isDirectory(WEB.resolve("node_modules/playwright-core")), "the UI's node_modules are missing; the ui module's build installs them")
+                .need(CartoServer.class.getResource("/carto-ui/index.html") != null, "the UI bundle is not on the classpath; build the ui module first")
+                .need(new CommandRunner(false).bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        if (!NEEDS.met()) return;
         repo = Files.createDirectories(tmp.resolve("shapes"));
         Files.writeString(repo.resolve("geometry.py"), GEOMETRY);
         Files.writeString(repo.resolve("main.py"), """

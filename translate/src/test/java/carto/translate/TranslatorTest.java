@@ -5,12 +5,14 @@ import carto.agents.sandbox.CommandRunner;
 import carto.agents.sandbox.Limits;
 import carto.agents.sandbox.SandboxException;
 import carto.inference.Fixtures;
+import carto.inference.Requirements;
 import carto.inference.lm.CancelToken;
 import carto.inference.lm.LocalLanguageModel;
 import carto.translate.analysis.CAnalyzer;
 import carto.translate.analysis.CProgram;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** C-to-Rust translation of real SACTOR programs, verified by linking each unit back into the C program and running its tests. */
 class TranslatorTest {
@@ -38,12 +39,20 @@ class TranslatorTest {
     static final CommandRunner RUNNER = Toolchains.runner(false);
     static final FfiHarness HARNESS = new FfiHarness(RUNNER, new Limits(Duration.ofMinutes(5), 4L << 30, 256 << 10), Duration.ofSeconds(10));
 
+    private static final Requirements NEEDS = new Requirements();
+
+    @BeforeEach
+    void needs() {
+        NEEDS.assume();
+    }
+
     @BeforeAll
     static void load() throws Exception {
-        Path dataset = Fixtures.shared().resolve("datasets/sactor");
-        assumeTrue(Files.isDirectory(dataset), "../shared/datasets/sactor is absent; the translation tests use its programs");
-        assumeTrue(RUNNER.bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
-        assumeTrue(Toolchains.available(), "cargo and gcc are needed to verify translations (rustup.rs; apt-get install gcc)");
+        Path dataset = Fixtures.datasetIfPresent("sactor");
+        NEEDS.need(dataset != null, "../shared/datasets/sactor is absent; the translation tests use its programs")
+                .need(RUNNER.bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap")
+                .need(Toolchains.available(), "cargo and gcc are needed to verify translations (rustup.rs; apt-get install gcc)");
+        if (!NEEDS.met()) return;
         var task = new ObjectMapper().readTree(Files.readAllLines(dataset.resolve("tasks.jsonl")).stream()
                 .filter(l -> l.contains("transcoder-ir/DOUBLE_FACTORIAL_1")).findFirst().orElseThrow());
         source = task.path("c_code").asText();

@@ -13,6 +13,7 @@ import carto.graph.TestGraph;
 import carto.graph.search.CodeIndex;
 import carto.graph.tools.GraphTools;
 import carto.inference.Fixtures;
+import carto.inference.Requirements;
 import carto.inference.lm.CancelToken;
 import carto.inference.lm.GenerationOptions;
 import carto.inference.lm.LanguageModel;
@@ -22,10 +23,10 @@ import carto.ingest.IngestOptions;
 import carto.ingest.Ingestor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,11 +51,19 @@ class IssueResolverTest {
     static List<IssueTasks.Task> tasks;
     static final CommandRunner RUNNER = new CommandRunner(false);
 
+    private static final Requirements NEEDS = new Requirements();
+
+    @BeforeEach
+    void needs() {
+        NEEDS.assume();
+    }
+
     @BeforeAll
     static void ingestQuixBugs() throws Exception {
-        Path dataset = Fixtures.shared().resolve("datasets/quixbugs");
-        assumeTrue(Files.isDirectory(dataset), "../shared/datasets/quixbugs is absent; the QuixBugs end-to-end tests need it");
-        assumeTrue(RUNNER.bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        Path dataset = Fixtures.datasetIfPresent("quixbugs");
+        NEEDS.need(dataset != null, "../shared/datasets/quixbugs is absent; the QuixBugs end-to-end tests need it")
+                .need(RUNNER.bubblewrapAvailable(), "bubblewrap is not installed: apt-get install bubblewrap");
+        if (!NEEDS.met()) return;
         tasks = IssueTasks.quixbugs(dataset, tmp, IssueTasks.junitClasspath());
         index = CodeIndex.open(tmp.resolve("index"));
         var s = new Ingestor(TestGraph.graph(), index).ingest(tmp.resolve("quixbugs"), IngestOptions.defaults().withRepoId("quixbugs-resolve"), IngestListener.NONE);

@@ -1,6 +1,8 @@
 package carto.agents.sandbox;
 
+import carto.inference.Requirements;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The sandbox holds: no network, time-outs kill the whole tree, memory and output limits, nothing written outside the working copy. */
 class CommandRunnerTest {
@@ -27,9 +28,16 @@ class CommandRunnerTest {
     @TempDir
     Path work;
 
+    private static final Requirements NEEDS = new Requirements();
+
     @BeforeAll
     static void needsBubblewrap() {
-        assumeTrue(RUNNER.bubblewrapAvailable(), "bubblewrap (bwrap) is not installed or cannot create namespaces here: apt-get install bubblewrap");
+        NEEDS.need(RUNNER.bubblewrapAvailable(), "bubblewrap (bwrap) is not installed or cannot create namespaces here: apt-get install bubblewrap");
+    }
+
+    @BeforeEach
+    void needs() {
+        NEEDS.assume();
     }
 
     @Test
