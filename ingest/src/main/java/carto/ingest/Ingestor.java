@@ -563,14 +563,13 @@ public final class Ingestor {
         }
         Set<String> refNames = new java.util.TreeSet<>(code.identifiers());
         for (RawReference r : code.references()) {
-            if (r.kind() == RawReference.Kind.IMPORT) {
-                String spec = r.name().replaceAll("[\"'<>]", "");
+            if (r.kind() == RawReference.Kind.IMPORT || r.kind() == RawReference.Kind.BIND) {
+                // what is imported, by its file's stem; a binding also by the name it binds
+                String spec = (r.kind() == RawReference.Kind.IMPORT ? r.name() : r.owner()).replaceAll("[\"'<>]", "");
                 String last = spec.substring(Math.max(spec.lastIndexOf('/'), Math.max(spec.lastIndexOf('.'), spec.lastIndexOf(':'))) + 1);
                 refNames.add(stem(last.isEmpty() ? spec : last));
                 refNames.add(stem(spec.substring(spec.lastIndexOf('/') + 1)));
-            } else if (r.kind() == RawReference.Kind.BIND) {
-                refNames.add(r.name());
-                refNames.add(r.owner().substring(r.owner().lastIndexOf('.') + 1));
+                if (r.kind() == RawReference.Kind.BIND) refNames.add(r.name());
             } else {
                 refNames.add(r.name());
             }

@@ -1,13 +1,10 @@
 package carto.ingest;
 
-import carto.graph.TestGraph;
 import carto.graph.neo4j.Neo4jCodeGraph;
-import carto.graph.search.CodeIndex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,17 +23,7 @@ class HeuristicCallFormsTest {
     Path tmp;
 
     private Neo4jCodeGraph ingest(String repoId, Map<String, String> files) throws IOException {
-        Path repo = tmp.resolve(repoId);
-        for (Map.Entry<String, String> e : files.entrySet()) {
-            Path file = repo.resolve(e.getKey());
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, e.getValue());
-        }
-        Neo4jCodeGraph g = TestGraph.graph();
-        try (CodeIndex index = CodeIndex.open(tmp.resolve(repoId + "-index"))) {
-            new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId(repoId), IngestListener.NONE);
-        }
-        return g;
+        return JavaPackage.ingestFiles(tmp, repoId, files);
     }
 
     /** The repository's edges of one type, as "from -> to line N" (definitions by qualified name, files by path), sorted. */

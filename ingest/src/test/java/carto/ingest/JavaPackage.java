@@ -10,15 +10,28 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** A repository of one Java package {@code p} in Maven's layout, written from sources and ingested into the test graph. */
+/**
+ * A repository of one Java package {@code p} in Maven's layout (or of any files), written from
+ * sources and ingested into the test graph.
+ */
 final class JavaPackage {
     private JavaPackage() {}
 
     /** Writes {@code sources} (file name to text) under {@code dir/repoId/src/main/java/p} and ingests that repository as {@code repoId}. */
     static Neo4jCodeGraph ingest(Path dir, String repoId, Map<String, String> sources) throws IOException {
+        Map<String, String> files = new java.util.HashMap<>();
+        sources.forEach((name, text) -> files.put("src/main/java/p/" + name, text));
+        return ingestFiles(dir, repoId, files);
+    }
+
+    /** Writes {@code files} (relative path to text) under {@code dir/repoId} and ingests that repository as {@code repoId}. */
+    static Neo4jCodeGraph ingestFiles(Path dir, String repoId, Map<String, String> files) throws IOException {
         Path repo = dir.resolve(repoId);
-        Path pkg = Files.createDirectories(repo.resolve("src/main/java/p"));
-        for (Map.Entry<String, String> e : sources.entrySet()) Files.writeString(pkg.resolve(e.getKey()), e.getValue());
+        for (Map.Entry<String, String> e : files.entrySet()) {
+            Path file = repo.resolve(e.getKey());
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, e.getValue());
+        }
         Neo4jCodeGraph g = TestGraph.graph();
         try (CodeIndex index = CodeIndex.open(dir.resolve(repoId + "-index"))) {
             new Ingestor(g, index).ingest(repo, IngestOptions.defaults().withRepoId(repoId), IngestListener.NONE);

@@ -138,7 +138,7 @@ public final class QueryCommand implements Callable<Integer> {
             case GraphTools.AstHit a -> a.path() + ":" + a.startLine() + "-" + a.endLine() + "  " + a.type() + (a.name() != null ? " " + a.name() : "")
                     + (a.firstLine() != null ? "  | " + a.firstLine() : "");
             case GraphTools.TextHit t -> t.path() + ":" + t.startLine() + "-" + t.endLine() + "  " + (t.heading() != null ? t.heading() : "") + "  [" + t.id() + "]";
-            case GraphTools.Symbol s -> s.path() + ":" + s.startLine() + "-" + s.endLine() + "  " + s.kind() + " " + (s.qualifiedName() != null ? s.qualifiedName() : s.name());
+            case GraphTools.Symbol s -> s.path() + ":" + s.startLine() + "-" + s.endLine() + "  " + s.kind() + " " + shown(s);
             case GraphTools.Relation r -> r.from().path() + ":" + r.line() + "  " + shown(r.from()) + " -" + r.type() + "-> " + shown(r.to())
                     + "  (" + r.to().path() + ":" + r.to().startLine() + ", " + r.resolution() + ")";
             case CodeIndex.Hit h -> String.format(Locale.ROOT, "%.2f  %s:%d-%d  %s%s", h.score(), h.path(), h.startLine(), h.endLine(),

@@ -9,10 +9,11 @@ import java.util.Set;
  * Query captures: {@code @name} (callee / referenced name), {@code @path} (import target),
  * {@code @class} and {@code @base} (inheritance), {@code @fn} (the function of a call that imports,
  * such as {@code require}), {@code @receiver} (what a call is made on, {@code x} in {@code x.f()},
- * where the form of a call tells what it can mean; the package of a Go type, {@code testing.T}); Python's and Go's imports also say which names
- * they bind: {@code @bound} (an alias, or a name a Python from-import binds), {@code @module} (a
- * Python {@code import a.b}, which binds {@code a}), {@code @from} (a from-import's module) and
- * {@code @imported} (the name a from-import imports under an alias).
+ * where the form of a call tells what it can mean; the package of a Go type, {@code testing.T}).
+ * Python's and Go's imports also say which names they bind: {@code @bound} (an alias, or a name a
+ * Python from-import binds), {@code @module} (a Python {@code import a.b}, which binds {@code a}),
+ * {@code @from} (a from-import's module) and {@code @imported} (the name a from-import imports
+ * under an alias).
  */
 public record LanguageSpec(Language language, Map<String, String> definitions, Set<String> typeKinds,
                            String calls, String references, String imports, String inheritance) {

@@ -469,7 +469,7 @@ public final class CodeFrontEnd {
             String f = fn == null ? null : tree.text(fn);
             if (fn != null && !IMPORTING_CALLS.contains(f)) continue;
             if (importsAt.add(p.startByte())) out.add(new RawReference(RawReference.Kind.IMPORT, tree.text(p), f, p.startByte(), p.startLine()));
-            if (bound != null) out.add(new RawReference(RawReference.Kind.BIND, tree.text(bound), tree.text(p).replace("\"", ""), bound.startByte(), bound.startLine()));
+            if (bound != null) out.add(new RawReference(RawReference.Kind.BIND, tree.text(bound), tree.text(p), bound.startByte(), bound.startLine()));
         }
         for (Map<String, SyntaxNode> m : matches.get(INHERITANCE)) {
             SyntaxNode c = m.get("class"), b = m.get("base");

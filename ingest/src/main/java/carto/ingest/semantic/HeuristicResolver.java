@@ -77,8 +77,12 @@ public final class HeuristicResolver {
         // names imports bind (Python: json in `from . import json`, os in `import os.path`; Go: a package's name), with what they stand for
         Map<String, String> bindings = new HashMap<>();
         for (RawReference r : refs) {
-            if (r.kind() == RawReference.Kind.BIND) bindings.put(r.name(), r.owner());
-            else if (r.kind() == RawReference.Kind.IMPORT && "go".equals(lang)) bindings.putIfAbsent(goPackageName(unquote(r.name())), unquote(r.name()));
+            if (r.kind() == RawReference.Kind.BIND) {
+                bindings.put(r.name(), unquote(r.owner()));
+            } else if (r.kind() == RawReference.Kind.IMPORT && "go".equals(lang)) {
+                String importPath = unquote(r.name());
+                bindings.putIfAbsent(goPackageName(importPath), importPath);
+            }
         }
         for (RawReference r : refs) {
             List<String> targets;
@@ -114,10 +118,9 @@ public final class HeuristicResolver {
             // outside every definition (module-level code, a test's top-level callbacks), the file itself refers
             CodeGraph.Definition from = enclosing(path, r.startByte());
             Set<String> kinds = r.kind() == RawReference.Kind.CALL ? CALLABLE : TYPES;
-            CodeGraph.Definition to;
             Module module = r.owner() != null && !r.owner().isEmpty() ? modules.computeIfAbsent(r.owner(), o -> module(path, lang, o, bindings)) : Module.NONE;
             if (module == Module.OUTSIDE) continue; // a call on a module from outside the repository (os.path.join, fmt.Println)
-            to = module != Module.NONE ? member(module, r.name(), kinds) : pick(path, lang, r.name(), kinds, imported, from, r);
+            CodeGraph.Definition to = module != Module.NONE ? member(module, r.name(), kinds) : pick(path, lang, r.name(), kinds, imported, from, r);
             if (to == null || to.equals(from)) continue;
             if (r.kind() == RawReference.Kind.REFERENCE && inherited.contains(to.path() + "#" + to.startByte() + "@" + r.line())) continue;
             edges.add(new SemanticEdge(r.kind() == RawReference.Kind.CALL ? SemanticEdge.Type.CALLS : SemanticEdge.Type.REFERENCES,
@@ -155,7 +158,8 @@ public final class HeuristicResolver {
         String parent = last < 0 ? null
                 : spec.substring(0, last + 1).chars().allMatch(c -> c == '.') ? spec.substring(0, last + 1) // .json: the package .
                 : spec.substring(0, last);
-        boolean inRepository = !python(dir, spec).isEmpty() || (parent != null && !python(dir, parent).isEmpty());
+        // (without a dot in the receiver, the module the import names is what was just looked up)
+        boolean inRepository = (dot >= 0 && !python(dir, spec).isEmpty()) || (parent != null && !python(dir, parent).isEmpty());
         return inRepository ? Module.NONE : Module.OUTSIDE;
     }
 

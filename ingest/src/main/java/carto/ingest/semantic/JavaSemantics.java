@@ -102,12 +102,7 @@ public final class JavaSemantics {
         FileNames names = new FileNames(cu);
         cu.findAll(MethodCallExpr.class).stream().filter(c -> repoNames.contains(c.getNameAsString()) && !receivers.outsideRepository(c)).forEach(call -> {
             try {
-                Settled settled;
-                try {
-                    settled = settle(call, names);
-                } catch (RuntimeException | StackOverflowError e) {
-                    settled = null; // a type on the way is out of reach: the solver decides
-                }
+                Settled settled = settledOrNull(() -> settle(call, names));
                 if (settled == OUTSIDE) return;
                 link(out, SemanticEdge.Type.CALLS, relativePath, call, settled != null ? settled.method() : mostDerived(call, orderFree(call::resolve)));
             } catch (RuntimeException | StackOverflowError e) {
@@ -121,12 +116,7 @@ public final class JavaSemantics {
             }
         });
         cu.findAll(ObjectCreationExpr.class).stream().filter(n -> repoNames.contains(n.getType().getNameAsString())).forEach(nw -> attempt(() -> {
-            ResolvedConstructorDeclaration settled;
-            try {
-                settled = settle(nw);
-            } catch (RuntimeException | StackOverflowError e) {
-                settled = null; // a type on the way is out of reach: the solver decides
-            }
+            ResolvedConstructorDeclaration settled = settledOrNull(() -> settle(nw));
             var ctor = settled != null ? settled : orderFree(nw::resolve);
             // a default constructor has no declaration of its own: the class stands for it
             if (!link(out, SemanticEdge.Type.CALLS, relativePath, nw, ctor)) {
@@ -306,6 +296,15 @@ public final class JavaSemantics {
             only = c;
         }
         return only;
+    }
+
+    /** What the declarations settle, or null when a type on the way is out of reach: the solver decides. */
+    private static <T> T settledOrNull(java.util.function.Supplier<T> settling) {
+        try {
+            return settling.get();
+        } catch (RuntimeException | StackOverflowError e) {
+            return null;
+        }
     }
 
     private static boolean local(TypeDeclaration<?> td) {

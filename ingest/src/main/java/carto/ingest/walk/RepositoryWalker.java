@@ -28,8 +28,7 @@ public final class RepositoryWalker {
             "bower_components", "target", "build", "dist", "out", ".gradle", ".idea", ".vscode", "__pycache__", ".venv", "venv",
             ".tox", ".mypy_cache", ".pytest_cache", ".next", ".nuxt", ".cache", "site-packages", ".eggs", "coverage", ".terraform");
 
-    /** A file to ingest. */
-    /** A file to read: {@code modified} is its last modification time in epoch nanoseconds. */
+    /** A file to ingest: {@code modified} is its last modification time in epoch nanoseconds. */
     public record Candidate(Path path, String relativePath, long size, long modified) {}
 
     /** Something left out, and why. */
