@@ -756,6 +756,7 @@ function watchIngest(jobId: string, repoId: string) {
   s.textContent = "ingesting…";
   const es = stream(`/v1/jobs/${jobId}/events`);
   es.addEventListener("step", ev => { const d = JSON.parse((ev as MessageEvent).data).data; if (d.phase) s.textContent = "ingesting: " + d.phase; });
+  es.addEventListener("progress", ev => { const d = JSON.parse((ev as MessageEvent).data).data; s.textContent = `ingesting: ${d.phase} ${d.done}/${d.total}`; });
   es.addEventListener("end", async ev => {
     es.close();
     const st = JSON.parse((ev as MessageEvent).data).state;

@@ -22,9 +22,11 @@ public final class KnowledgeGraph implements AutoCloseable {
     private final CodeIndex index;
     private final GraphTools tools;
     private final long startupNanos;
+    private final URI neo4jUri;
 
-    private KnowledgeGraph(EmbeddedNeo4j embedded, Neo4jCodeGraph graph, CodeIndex index, long startupNanos) {
+    private KnowledgeGraph(EmbeddedNeo4j embedded, Neo4jCodeGraph graph, CodeIndex index, long startupNanos, URI neo4jUri) {
         this.embedded = embedded;
+        this.neo4jUri = neo4jUri;
         this.graph = graph;
         this.index = index;
         this.tools = new GraphTools(graph, index);
@@ -44,7 +46,7 @@ public final class KnowledgeGraph implements AutoCloseable {
             }
             graph.initSchema();
             CodeIndex index = CodeIndex.open(c.dataDir().resolve("index"));
-            return new KnowledgeGraph(embedded, graph, index, System.nanoTime() - t0);
+            return new KnowledgeGraph(embedded, graph, index, System.nanoTime() - t0, c.neo4jUri());
         } catch (RuntimeException e) {
             if (graph != null) graph.close();
             if (embedded != null) embedded.close();
@@ -55,6 +57,11 @@ public final class KnowledgeGraph implements AutoCloseable {
     public Neo4jCodeGraph graph() { return graph; }
     public CodeIndex index() { return index; }
     public GraphTools tools() { return tools; }
+
+    /** The Neo4j server or cluster this graph was opened on (as configured); null for the embedded database. */
+    public URI neo4jUri() {
+        return neo4jUri;
+    }
 
     /** Bolt URI of the database in use. */
     public String location() {

@@ -1,5 +1,7 @@
 package carto.api.cli;
 
+import carto.api.RunningServer;
+import carto.graph.GraphException;
 import carto.graph.KnowledgeGraph;
 import picocli.CommandLine.Option;
 
@@ -40,6 +42,15 @@ public final class GraphOptions {
     }
 
     public KnowledgeGraph open(boolean lean) {
-        return KnowledgeGraph.open(config(lean));
+        KnowledgeGraph.Config c = config(lean);
+        try {
+            return KnowledgeGraph.open(c);
+        } catch (GraphException e) {
+            // the folder is locked by a running carto serve: say which, and how to reach it
+            var server = RunningServer.find(c.dataDir(), c.neo4jUri());
+            if (server.isEmpty()) throw e;
+            throw new GraphException(server.get().describe() + " holds the data folder " + c.dataDir() + ": ask it through its REST API or web UI at "
+                    + server.get().url() + " (carto ingest goes through it by itself), or stop it first", e);
+        }
     }
 }

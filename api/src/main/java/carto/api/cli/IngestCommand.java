@@ -2,12 +2,15 @@ package carto.api.cli;
 
 import carto.api.Json;
 import carto.api.ProgressBar;
+import carto.api.RunningServer;
 import carto.graph.KnowledgeGraph;
 import carto.ingest.IngestListener;
 import carto.ingest.IngestOptions;
 import carto.ingest.IngestSummary;
 import carto.ingest.Ingestor;
 import carto.ingest.parse.AstDepth;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,10 +44,66 @@ public final class IngestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (maxFileSize < 1) throw new IllegalArgumentException("--max-file-size must be a positive number of bytes, not " + maxFileSize);
         IngestOptions o = new IngestOptions(repoId, AstDepth.parse(depth), maxFileSize, Runtime.getRuntime().availableProcessors(), !full);
+        // a carto serve on this data folder holds its graph and index: the ingest runs there
+        var server = RunningServer.find(graph.dataDir(), graph.config(true).neo4jUri());
+        if (server.isPresent()) return throughServer(server.get(), o);
         try (KnowledgeGraph kg = graph.open(true)) {
             IngestSummary s = run(kg, path, o);
             System.out.print(json ? Json.write(s) + "\n" : s.render());
+        }
+        return 0;
+    }
+
+    /**
+     * The ingest as a job of the running server: submitted over its REST API, followed through its
+     * event stream (the progress bar as for a local run), cancelled there on Ctrl-C.
+     */
+    private int throughServer(RunningServer server, IngestOptions o) throws java.io.IOException {
+        Path root = path.toAbsolutePath().normalize();
+        // as a local ingest says it, before anything is sent
+        if (!java.nio.file.Files.exists(root)) throw new java.io.IOException("no such folder: " + path);
+        if (!java.nio.file.Files.isDirectory(root)) throw new java.io.IOException(path + " is a file; give the root folder of the repository");
+        System.err.println("carto: " + server.describe() + " holds " + graph.dataDir() + "; the ingest runs there");
+        ObjectNode body = Json.MAPPER.createObjectNode().put("path", root.toString()).put("full", full)
+                .put("ast_depth", o.depth().name().toLowerCase(java.util.Locale.ROOT)).put("max_file_size", maxFileSize);
+        if (repoId != null) body.put("repo_id", repoId);
+        String jobId = server.post("/v1/repositories", body).path("job").path("id").asText();
+        ProgressBar bar = new ProgressBar("files");
+        Thread cancelOnExit = new Thread(() -> server.cancel(jobId), "carto-cancel-server-job");
+        Runtime.getRuntime().addShutdownHook(cancelOnExit);
+        JsonNode job;
+        try {
+            job = server.follow(jobId, e -> {
+                JsonNode d = e.path("data").path("data");
+                switch (e.path("type").asText()) {
+                    case "step" -> bar.phase(d.path("phase").asText());
+                    case "progress" -> bar.update(d.path("done").asLong(), d.path("total").asLong());
+                    default -> { }
+                }
+            });
+        } finally {
+            bar.finish();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cancelOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running
+            }
+        }
+        String state = job.path("state").asText().toLowerCase(java.util.Locale.ROOT);
+        if (!state.equals("succeeded")) {
+            throw new IllegalStateException("the ingest " + state + " on " + server.describe() + (job.hasNonNull("error") ? ": " + job.get("error").asText() : ""));
+        }
+        JsonNode result = job.path("result");
+        if (json) {
+            System.out.print(Json.write(result) + "\n");
+        } else {
+            try {
+                System.out.print(Json.MAPPER.treeToValue(result, IngestSummary.class).render());
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                System.out.print(Json.write(result) + "\n"); // a server of another version: its summary as it sent it
+            }
         }
         return 0;
     }

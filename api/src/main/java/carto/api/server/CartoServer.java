@@ -1,6 +1,7 @@
 package carto.api.server;
 
 import carto.api.Json;
+import carto.api.RunningServer;
 import carto.agents.completion.GraphContext;
 import carto.agents.completion.SessionManager;
 import carto.graph.GraphException;
@@ -57,6 +58,7 @@ public final class CartoServer implements AutoCloseable {
     private SessionManager sessions;
     private final carto.api.jobs.JobQueue jobs;
     private ApiRoutes routes;
+    private final Options options;
 
     public CartoServer(KnowledgeGraph graph, LanguageModel model, String host, int port) {
         this(graph, model, host, port, 0);
@@ -75,6 +77,7 @@ public final class CartoServer implements AutoCloseable {
         }
         this.graph = graph;
         this.model = model;
+        this.options = o;
         this.sessionMemory = o.sessionMemory();
         this.jobs = o.dataDir() == null ? null : new carto.api.jobs.JobQueue(new carto.api.jobs.JobStore(o.dataDir().resolve("jobs")), o.workers());
         RepositoryApi repoApi = jobs == null || graph == null ? null : new RepositoryApi(graph, jobs, () -> this.model,
@@ -221,7 +224,20 @@ public final class CartoServer implements AutoCloseable {
 
     public CartoServer start() {
         app.start();
+        if (announces()) {
+            // commands run beside the server (carto ingest) find it here, instead of failing on the data folder's locks
+            try {
+                RunningServer.announce(options.dataDir(), RunningServer.localUrl(options.host(), port()), graph.neo4jUri(), options.apiKey() != null && !options.apiKey().isBlank());
+            } catch (java.io.IOException e) {
+                log.warn("could not write {} into {} ({}): other carto commands will not find this server", RunningServer.FILE, options.dataDir(), e.toString());
+            }
+        }
         return this;
+    }
+
+    /** Whether this server holds a data folder's graph and index, so other commands must come through it. */
+    private boolean announces() {
+        return options.dataDir() != null && graph != null;
     }
 
     public int port() {
@@ -272,6 +288,7 @@ public final class CartoServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (announces()) RunningServer.withdraw(options.dataDir());
         app.stop();
         if (jobs != null) jobs.close();
         synchronized (this) {

@@ -64,8 +64,9 @@ final class RepositoryApi {
     void register(ApiRoutes r) {
         ApiRoutes.Param id = path("id", "repository id (GET /v1/repositories lists them)");
         r.tag("repositories");
-        r.post("/v1/repositories", "Add a repository from a local path or a git URL (cloned); starts an ingest job.",
-                ApiRoutes.object("path:string", "url:string", "name:string"), this::add);
+        r.post("/v1/repositories", "Add a repository from a local path or a git URL (cloned), or ingest one again (only what changed); starts an ingest job. "
+                        + "Options as carto ingest's: repo_id, full (rebuild from scratch), ast_depth (declarations, statements or full), max_file_size (bytes).",
+                ApiRoutes.object("path:string", "url:string", "name:string", "repo_id:string", "full:boolean", "ast_depth:string", "max_file_size:integer"), this::add);
         r.get("/v1/repositories", "Ingested repositories.", ctx -> {
             ObjectNode root = Json.MAPPER.createObjectNode();
             root.put("object", "list");
@@ -156,7 +157,8 @@ final class RepositoryApi {
 
     private void add(Context ctx) {
         JsonNode b = OpenAiApi.body(ctx);
-        RequestFields.only(b, Set.of("path", "url", "name"));
+        RequestFields.only(b, Set.of("path", "url", "name", "repo_id", "full", "ast_depth", "max_file_size"));
+        IngestOptions options = ingestOptions(b);
         String pathText = RequestFields.string(b, "path");
         String url = RequestFields.string(b, "url");
         if ((pathText == null) == (url == null)) throw ApiError.badRequest("give exactly one of 'path' (a folder on the server) or 'url' (a git URL to clone)", "path");
@@ -174,7 +176,7 @@ final class RepositoryApi {
             if (base.isBlank() || base.startsWith(".")) base = "repo";
             root = clones.resolve(base + "-" + Integer.toHexString(url.hashCode()));
         }
-        String repoId = Ingestor.repositoryId(root);
+        String repoId = options.repoId() != null ? options.repoId() : Ingestor.repositoryId(root);
         final Path where = root;
         Job job = jobs.submit("ingest", repoId, b, j -> {
             if (url != null && !Files.isDirectory(where.resolve(".git"))) {
@@ -186,7 +188,7 @@ final class RepositoryApi {
                     throw new IllegalArgumentException("cannot clone " + url + ": " + e.getMessage(), e);
                 }
             }
-            return Json.MAPPER.valueToTree(ingest(j, where));
+            return Json.MAPPER.valueToTree(ingest(j, where, options));
         });
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.putObject("repository").put("id", repoId).put("path", root.toString()).put("url", url);
@@ -194,12 +196,48 @@ final class RepositoryApi {
         ctx.status(202).json(out);
     }
 
-    private IngestSummary ingest(Job j, Path root) throws IOException {
-        return new Ingestor(kg.graph(), kg.index()).ingest(root, IngestOptions.defaults(), new IngestListener() {
+    /** The ingest options a request gives (those of carto ingest), each checked. */
+    private static IngestOptions ingestOptions(JsonNode b) {
+        IngestOptions d = IngestOptions.defaults();
+        String repoId = RequestFields.string(b, "repo_id");
+        if (repoId != null && repoId.isBlank()) throw ApiError.badRequest("'repo_id' must not be blank; leave it out for an id made from the folder", "repo_id");
+        JsonNode full = b.get("full");
+        if (full != null && !full.isNull() && !full.isBoolean()) throw ApiError.badRequest("'full' must be true or false", "full");
+        String depthText = RequestFields.string(b, "ast_depth");
+        carto.ingest.parse.AstDepth depth;
+        try {
+            depth = depthText == null ? d.depth() : carto.ingest.parse.AstDepth.parse(depthText);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage(), "ast_depth");
+        }
+        JsonNode size = b.get("max_file_size");
+        long maxFileSize = d.maxFileSize();
+        if (size != null && !size.isNull()) {
+            if (!size.isIntegralNumber() || size.asLong() < 1) throw ApiError.badRequest("'max_file_size' must be a positive number of bytes", "max_file_size");
+            maxFileSize = size.asLong();
+        }
+        return new IngestOptions(repoId, depth, maxFileSize, d.threads(), full == null || !full.asBoolean());
+    }
+
+    private IngestSummary ingest(Job j, Path root, IngestOptions options) throws IOException {
+        return new Ingestor(kg.graph(), kg.index()).ingest(root, options, new IngestListener() {
+            private volatile String phase = "";
+            private volatile long lastProgress;
+
             @Override
             public void phase(String name, int total) {
                 if (j.cancelRequested()) throw new carto.agents.llm.Agent.Cancelled();
+                phase = name;
                 jobs.progress(j, "step", Json.MAPPER.createObjectNode().put("phase", name).put("total", total));
+            }
+
+            @Override
+            public void progress(int done, int total) {
+                // a few times a second at most: every event is kept with the job
+                long now = System.nanoTime();
+                if (done < total && now - lastProgress < 250_000_000L) return;
+                lastProgress = now;
+                jobs.progress(j, "progress", Json.MAPPER.createObjectNode().put("phase", phase).put("done", done).put("total", total));
             }
         });
     }
@@ -326,8 +364,8 @@ final class RepositoryApi {
         Job job = jobs.submit("resolve", info.id(), b, j -> {
             LanguageModel m = model.get();
             if (m == null) throw new IllegalStateException("the model was unloaded before the job started");
-            // the graph follows the working copy before the agents read it (fast when nothing changed)
-            ingest(j, Path.of(info.path()));
+            // the graph follows the working copy before the agents read it (fast when nothing changed), under the id it has
+            ingest(j, Path.of(info.path()), IngestOptions.defaults().withRepoId(info.id()));
             RepositoryInfo fresh = kg.graph().repository(info.id()).orElse(info);
             Trace trace = new Trace(step -> jobs.progress(j, "step", Json.MAPPER.valueToTree(step)));
             Resolution res = new IssueResolver(m, kg.tools(), resolverConfig).resolve(fresh, req, trace, j.cancelToken());
