@@ -41,9 +41,15 @@ final class JavaPackage {
 
     /** The repository's calls between definitions, as "caller -> callee's qualified name, resolution, line", sorted. */
     static List<String> calls(Neo4jCodeGraph g, String repoId) {
+        return calls(g, repoId, false);
+    }
+
+    /** As {@link #calls(Neo4jCodeGraph, String)}; {@code calleeLine}: with the callee's first line after its name ("p.A.f(line 3)"), for overloads. */
+    static List<String> calls(Neo4jCodeGraph g, String repoId, boolean calleeLine) {
         return g.read("calls", tx -> tx.run("""
                 MATCH (a:AstNode {repoId: $r})-[c:CALLS]->(b:AstNode {repoId: $r})
-                RETURN a.name + ' -> ' + b.qualifiedName + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
-                Map.of("r", repoId)).list(rec -> rec.get("e").asString()));
+                RETURN a.name + ' -> ' + b.qualifiedName + CASE WHEN $at THEN '(line ' + b.startLine + ')' ELSE '' END
+                       + ' ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
+                Map.of("r", repoId, "at", calleeLine)).list(rec -> rec.get("e").asString()));
     }
 }

@@ -67,7 +67,7 @@ class JavaSettledCallsTest {
         assertEquals(List.of(
                 "use -> p.Util.fmt(line 6) exact line 7",
                 "use -> p.Util.fmt(line 9) exact line 8",
-                "use -> p.Util.only(line 12) exact line 9"), calls(g, "static"));
+                "use -> p.Util.only(line 12) exact line 9"), JavaPackage.calls(g, "static", true));
     }
 
     @Test
@@ -112,7 +112,7 @@ class JavaSettledCallsTest {
                 "run -> p.OnDemand.Inner.only(line 18) exact line 15",
                 "use -> p.Util.fmt(line 6) exact line 9",
                 "use -> p.Util.fmt(line 9) exact line 9",
-                "use -> p.Util.only(line 12) exact line 10"), calls(g, "imports"));
+                "use -> p.Util.only(line 12) exact line 10"), JavaPackage.calls(g, "imports", true));
     }
 
     @Test
@@ -136,7 +136,7 @@ class JavaSettledCallsTest {
         assertEquals(List.of(
                 "other -> p.Other(line 5) exact line 7",
                 "use -> p.Chain.other(line 6) exact line 11",
-                "use -> p.Other.fmt(line 6) exact line 11"), calls(g, "chain"));
+                "use -> p.Other.fmt(line 6) exact line 11"), JavaPackage.calls(g, "chain", true));
     }
 
     @Test
@@ -191,7 +191,7 @@ class JavaSettledCallsTest {
         assertEquals(List.of(
                 "run -> p.Base.name(line 4) exact line 6",
                 "run -> p.Middle.log(line 8) exact line 7",
-                "run -> p.Middle.reset(line 4) exact line 5"), calls(g, "zero").stream().filter(c -> c.startsWith("run")).toList());
+                "run -> p.Middle.reset(line 4) exact line 5"), JavaPackage.calls(g, "zero", true).stream().filter(c -> c.startsWith("run")).toList());
     }
 
     @Test
@@ -240,7 +240,7 @@ class JavaSettledCallsTest {
         // the inherited field is not in Heir's file, and a pattern variable is not where the syntax walk looks for
         // declarations: the solver is asked, fails on Gen, and the arity fallback finds Other.fmt through the
         // variable's type; Util.fmt would be wrong in all three
-        List<String> calls = calls(g, "shadow");
+        List<String> calls = JavaPackage.calls(g, "shadow", true);
         assertEquals(List.of(
                 "use -> p.Other.fmt(line 6) exact line 9",
                 "use -> p.Other.fmt(line 6) heuristic line 7",
@@ -297,14 +297,6 @@ class JavaSettledCallsTest {
         assertEquals(List.of(
                 "make -> p.Holder.Holder(line 6) exact line 7",
                 "make -> p.Holder.Holder(line 9) exact line 8",
-                "make -> p.Plain(line 3) exact line 9"), calls(g, "ctors"));
-    }
-
-    /** Calls between definitions as "caller -> callee's qualified name(its first line) resolution line", sorted. */
-    private static List<String> calls(Neo4jCodeGraph g, String repoId) {
-        return g.read("calls", tx -> tx.run("""
-                MATCH (a:AstNode {repoId: $r})-[c:CALLS]->(b:AstNode {repoId: $r})
-                RETURN a.name + ' -> ' + b.qualifiedName + '(line ' + b.startLine + ') ' + c.resolution + ' line ' + c.line AS e ORDER BY e""",
-                Map.of("r", repoId)).list(rec -> rec.get("e").asString()));
+                "make -> p.Plain(line 3) exact line 9"), JavaPackage.calls(g, "ctors", true));
     }
 }
