@@ -236,4 +236,83 @@ class HeuristicCallFormsTest {
                 "util.T.Run -> util.T line 11",
                 "util.T.String -> util.T line 15"), edges(g, "go-forms", "REFERENCES"));
     }
+
+    @Test
+    void goCallsOnVariablesResolveByTheTypeTheyAreDeclaredWith() throws Exception {
+        Neo4jCodeGraph g = ingest("go-typed", Map.of(
+                "go.mod", "module example.com/shop\n\ngo 1.21\n",
+                "shop/shop.go", """
+                        package shop
+
+                        import (
+                        	"bytes"
+                        	"net/http"
+                        )
+
+                        type Cart struct{ items []string }
+
+                        func (c *Cart) Add(item string) { c.items = append(c.items, item) }
+
+                        func (c *Cart) Remove(item string) {}
+
+                        func (c *Cart) Context() string {
+                        	var b bytes.Buffer
+                        	b.WriteString("cart")
+                        	return b.String()
+                        }
+
+                        type Order struct{}
+
+                        func (o Order) Add(item string) {}
+
+                        func (o Order) Cancel() {}
+
+                        func (o Order) String() string { return "order" }
+
+                        type failure struct{}
+
+                        func (f failure) Error() string { return "failed" }
+
+                        func Fill(c *Cart, err error, r *http.Request) {
+                        	c.Add("apple")
+                        	_ = err.Error()
+                        	_ = r.Context()
+                        	cancel := func(c Order) { c.Cancel() }
+                        	cancel(Order{})
+                        	next := &Cart{}
+                        	next.Remove("lime")
+                        }
+                        """,
+                "main.go", """
+                        package main
+
+                        import (
+                        	"flag"
+
+                        	"example.com/shop/shop"
+                        )
+
+                        func main() {
+                        	flag.Parse()
+                        	var o shop.Order
+                        	o.String()
+                        	c := &shop.Cart{}
+                        	c.Remove("x")
+                        	{
+                        		flag := shop.Order{}
+                        		flag.Cancel()
+                        	}
+                        }
+                        """));
+        // Cart and Order both have Add, Cart.Context and Order.String are the repository's only ones, failure.Error its
+        // only Error: the declared types decide. err is an error, r a net/http Request, b a bytes.Buffer: none of the
+        // repository's methods. c in the closure is its own parameter, an Order; flag in the block a variable, no package.
+        assertEquals(List.of(
+                "main.main -> shop.Cart.Remove line 14",
+                "main.main -> shop.Order.Cancel line 17",
+                "main.main -> shop.Order.String line 12",
+                "shop.Fill -> shop.Cart.Add line 33",
+                "shop.Fill -> shop.Cart.Remove line 39",
+                "shop.Fill -> shop.Order.Cancel line 36"), edges(g, "go-typed", "CALLS"));
+    }
 }

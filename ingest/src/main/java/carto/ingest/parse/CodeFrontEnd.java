@@ -48,7 +48,42 @@ public final class CodeFrontEnd {
     private static final Map<String, List<String>> QUERY_GROUPS = new ConcurrentHashMap<>();
     private static final Set<String> IMPORTING_CALLS = Set.of("require", "require_relative", "load", "import", "source", ".");
     /** The queries run over every file, in one pass; their indexes in {@link #groups}. */
-    private static final int STRUCTURE = 0, CALLS = 1, REFERENCES = 2, IMPORTS = 3, INHERITANCE = 4, PACKAGE = 5, IDENTIFIERS = 6, BODIES = 7, GROUPS = 8;
+    private static final int STRUCTURE = 0, CALLS = 1, REFERENCES = 2, IMPORTS = 3, INHERITANCE = 4, PACKAGE = 5, IDENTIFIERS = 6, BODIES = 7, VARIABLES = 8, GROUPS = 9;
+    /**
+     * Go's variable declarations, for the types of call receivers: every way a name is declared
+     * ({@code @var}), with the type when it is written ({@code @type}: a parameter's, a {@code var}'s,
+     * or that of a lone composite literal assigned, {@code s := &Server{}}), and the node it is
+     * declared in ({@code @scope}: the function of a parameter, the statements of a block, the file).
+     */
+    private static final String GO_LITERAL_TYPE = "(expression_list . [(composite_literal type: (_) @type) (unary_expression operand: (composite_literal type: (_) @type))] .)";
+    private static final String GO_VARIABLES = goVariables();
+
+    private static String goVariables() {
+        StringBuilder q = new StringBuilder("[");
+        String param = "(parameter_list (parameter_declaration name: (identifier) @var type: (_) @type))";
+        String variadic = "(parameter_list (variadic_parameter_declaration name: (identifier) @var))";
+        for (String fn : new String[]{"function_declaration", "method_declaration", "func_literal"}) {
+            for (String field : fn.equals("method_declaration") ? new String[]{"receiver", "parameters", "result"} : new String[]{"parameters", "result"}) {
+                q.append("(").append(fn).append(" ").append(field).append(": ").append(param).append(") @scope ");
+            }
+            q.append("(").append(fn).append(" parameters: ").append(variadic).append(") @scope ");
+        }
+        // a var's scope is the file or the statements around its declaration
+        for (String spec : new String[]{"(var_spec name: (identifier) @var)", "(var_spec name: (identifier) @var type: (_) @type)",
+                "(var_spec name: (identifier) @var value: " + GO_LITERAL_TYPE + ")"}) {
+            q.append("(_ (var_declaration ").append(spec).append(")) @scope ");
+            q.append("(_ (var_declaration (var_spec_list ").append(spec).append("))) @scope ");
+        }
+        for (String parent : new String[]{"statement_list", "if_statement", "for_clause", "type_switch_statement", "expression_switch_statement"}) {
+            q.append("(").append(parent).append(" (short_var_declaration left: (expression_list (identifier) @var))) @scope ");
+            q.append("(").append(parent).append(" (short_var_declaration left: (expression_list . (identifier) @var .) right: ").append(GO_LITERAL_TYPE).append(")) @scope ");
+        }
+        q.append("(for_statement (range_clause left: (expression_list (identifier) @var))) @scope ");
+        q.append("(communication_case (receive_statement left: (expression_list (identifier) @var))) @scope ");
+        q.append("(type_switch_statement alias: (expression_list (identifier) @var)) @scope");
+        return q.append("]").toString();
+    }
+
     /**
      * What a Java file's shape leaves out: bodies of methods, constructors and initializers, and
      * comments. Other files resolve against declarations only, so an edit there changes no edge of theirs.
@@ -90,9 +125,10 @@ public final class CodeFrontEnd {
             // Java's names are resolved exactly later; the identifiers only tell which files may depend on which
             String identifiers = language == Language.JAVA ? "[(identifier) @name (type_identifier) @name]" : null;
             String bodies = language == Language.JAVA ? JAVA_BODIES : null;
+            String variables = language == Language.GO ? GO_VARIABLES : null;
             return nameReferences
-                    ? java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers, bodies)
-                    : java.util.Arrays.asList(structureQuery(grammar), null, null, null, null, pkg, identifiers, bodies);
+                    ? java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers, bodies, variables)
+                    : java.util.Arrays.asList(structureQuery(grammar), null, null, null, null, pkg, identifiers, bodies, null);
         });
     }
 
@@ -196,6 +232,7 @@ public final class CodeFrontEnd {
             stack[sp++] = i;
         }
         List<RawReference> refs = references(tree, matches);
+        if (language == Language.GO && nameReferences) refs = withReceiverTypes(refs, tree, matches);
         Set<String> identifiers = new java.util.TreeSet<>();
         for (Map<String, SyntaxNode> m : matches.get(IDENTIFIERS)) identifiers.add(tree.text(m.get("name")));
         // JavaParser may fail on a Java file with a syntax error, and the files using it then resolve differently:
@@ -425,6 +462,80 @@ public final class CodeFrontEnd {
     private static String genericBase(String s) {
         int lt = s.indexOf('<');
         return lastSegment((lt >= 0 ? s.substring(0, lt) : s).strip());
+    }
+
+    /**
+     * A declared Go variable: its name, where, its named type ({@link RawReference#UNTYPED} when not
+     * written or not named), and the range it is visible in ({@code file}: the whole file, in any order).
+     */
+    private record Variable(String name, int at, String type, int scopeStart, int scopeEnd, boolean file) {
+        boolean visibleAt(int offset) {
+            return scopeStart <= offset && offset < scopeEnd && (file || at < offset);
+        }
+    }
+
+    /**
+     * Go calls on a variable, with the type it is declared with: the innermost declaration of that
+     * name visible at the call (a parameter in its function, a local from its statement to the end
+     * of its block, a variable of the file anywhere in it); {@link RawReference#UNTYPED} when that
+     * one does not write a named type. A name with no declaration in the file (another file's
+     * variable, an imported package) keeps none.
+     */
+    private static List<RawReference> withReceiverTypes(List<RawReference> refs, SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches) {
+        Set<String> receivers = new java.util.HashSet<>();
+        for (RawReference r : refs) if (r.kind() == RawReference.Kind.CALL && r.owner() != null && !r.owner().isEmpty()) receivers.add(r.owner());
+        Map<Integer, Variable> byPosition = new java.util.HashMap<>();
+        for (Map<String, SyntaxNode> m : matches.get(VARIABLES)) {
+            SyntaxNode v = m.get("var"), scope = m.get("scope");
+            if (v == null || scope == null) continue;
+            String name = tree.text(v);
+            if (!receivers.contains(name)) continue; // no call is made on it
+            SyntaxNode t = m.get("type");
+            String type = t == null ? RawReference.UNTYPED : goNamedType(t, tree);
+            // a declaration several patterns match: the one that sees its type wins
+            byPosition.merge(v.startByte(), new Variable(name, v.startByte(), type, scope.startByte(), scope.endByte(), scope.type().equals("source_file")),
+                    (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
+        }
+        if (byPosition.isEmpty()) return refs;
+        Map<String, List<Variable>> byName = new java.util.HashMap<>();
+        for (Variable v : byPosition.values()) byName.computeIfAbsent(v.name(), k -> new ArrayList<>()).add(v);
+        List<RawReference> out = new ArrayList<>(refs.size());
+        for (RawReference r : refs) {
+            List<Variable> declared = r.kind() == RawReference.Kind.CALL && r.owner() != null ? byName.get(r.owner()) : null;
+            Variable innermost = null;
+            if (declared != null) {
+                for (Variable v : declared) {
+                    if (!v.visibleAt(r.startByte())) continue;
+                    if (innermost == null || v.scopeStart() > innermost.scopeStart() || (v.scopeStart() == innermost.scopeStart() && v.at() > innermost.at())) innermost = v;
+                }
+            }
+            out.add(innermost == null ? r : new RawReference(r.kind(), r.name(), r.owner(), r.startByte(), r.line(), innermost.type()));
+        }
+        return out;
+    }
+
+    /** A Go type as a receiver's type: the named type ({@code T}, {@code pkg.T}) behind pointers and type arguments, else UNTYPED. */
+    private static String goNamedType(SyntaxNode t, SyntaxTree tree) {
+        for (int guard = 0; t != null && guard < 8; guard++) {
+            switch (t.type()) {
+                case "type_identifier" -> {
+                    return tree.text(t);
+                }
+                case "qualified_type" -> {
+                    return tree.text(t).replaceAll("\\s+", "");
+                }
+                case "generic_type" -> t = t.field("type");
+                case "pointer_type", "parenthesized_type" -> {
+                    SyntaxNode inner = null;
+                    for (int i = 0; i < t.childCount() && inner == null; i++) if (t.child(i).isNamed()) inner = t.child(i);
+                    t = inner;
+                }
+                default -> {
+                    return RawReference.UNTYPED;
+                }
+            }
+        }
+        return RawReference.UNTYPED;
     }
 
     private List<RawReference> references(SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches) {

@@ -118,9 +118,17 @@ public final class HeuristicResolver {
             // outside every definition (module-level code, a test's top-level callbacks), the file itself refers
             CodeGraph.Definition from = enclosing(path, r.startByte());
             Set<String> kinds = r.kind() == RawReference.Kind.CALL ? CALLABLE : TYPES;
-            Module module = r.owner() != null && !r.owner().isEmpty() ? modules.computeIfAbsent(r.owner(), o -> module(path, lang, o, bindings)) : Module.NONE;
-            if (module == Module.OUTSIDE) continue; // a call on a module from outside the repository (os.path.join, fmt.Println)
-            CodeGraph.Definition to = module != Module.NONE ? member(module, r.name(), kinds) : pick(path, lang, r.name(), kinds, imported, from, r);
+            CodeGraph.Definition to;
+            if (r.receiverType() != null && r.kind() == RawReference.Kind.CALL && "go".equals(lang)) {
+                // a call on a variable (no package, whatever its name): a method of the type it is declared with
+                CodeGraph.Definition typed = RawReference.UNTYPED.equals(r.receiverType()) ? null : goMethod(path, r.receiverType(), r.name(), bindings);
+                if (typed == OUTSIDE_TYPE) continue; // a method of a standard library, library or built-in type (err.Error(), r.Context())
+                to = typed != null ? typed : pick(path, lang, r.name(), kinds, imported, from, r);
+            } else {
+                Module module = r.owner() != null && !r.owner().isEmpty() ? modules.computeIfAbsent(r.owner(), o -> module(path, lang, o, bindings)) : Module.NONE;
+                if (module == Module.OUTSIDE) continue; // a call on a module from outside the repository (os.path.join, fmt.Println)
+                to = module != Module.NONE ? member(module, r.name(), kinds) : pick(path, lang, r.name(), kinds, imported, from, r);
+            }
             if (to == null || to.equals(from)) continue;
             if (r.kind() == RawReference.Kind.REFERENCE && inherited.contains(to.path() + "#" + to.startByte() + "@" + r.line())) continue;
             edges.add(new SemanticEdge(r.kind() == RawReference.Kind.CALL ? SemanticEdge.Type.CALLS : SemanticEdge.Type.REFERENCES,
@@ -161,6 +169,41 @@ public final class HeuristicResolver {
         // (without a dot in the receiver, the module the import names is what was just looked up)
         boolean inRepository = (dot >= 0 && !python(dir, spec).isEmpty()) || (parent != null && !python(dir, parent).isEmpty());
         return inRepository ? Module.NONE : Module.OUTSIDE;
+    }
+
+    /** What {@link #goMethod} answers for a type from outside the repository: no edge. */
+    private static final CodeGraph.Definition OUTSIDE_TYPE = new CodeGraph.Definition(null, null, null, null, -1, -1, -1, -1);
+    /** Go's predeclared types (and constraints); none has a method of the repository. */
+    private static final Set<String> GO_PREDECLARED = Set.of("error", "string", "bool", "byte", "rune", "int", "int8", "int16", "int32", "int64",
+            "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64", "complex64", "complex128", "any", "comparable");
+
+    /**
+     * The method {@code method} of a Go type as a variable's declaration writes it: {@code T} of
+     * the caller's package, or {@code pkg.T} of an imported package of the repository.
+     * {@link #OUTSIDE_TYPE} for a predeclared type or one of a package outside the repository
+     * (the standard library, another module); null when the declarations do not settle it (the
+     * type's methods come from an embedded type, it is an interface, or it is not found): then the
+     * call is resolved by name.
+     */
+    private CodeGraph.Definition goMethod(String path, String type, String method, Map<String, String> bindings) {
+        int dot = type.indexOf('.');
+        String typeName = type.substring(dot + 1);
+        String suffix = "." + typeName + "." + method;
+        java.util.function.Predicate<CodeGraph.Definition> named = d -> d.kind().equals("method") && d.qualifiedName() != null && d.qualifiedName().endsWith(suffix);
+        List<CodeGraph.Definition> methods = byName.getOrDefault(method, List.of());
+        if (dot >= 0) {
+            String spec = bindings.get(type.substring(0, dot));
+            if (spec == null) return null;
+            List<String> files = go(spec);
+            if (files.isEmpty()) return goModule != null || !spec.split("/", 2)[0].contains(".") ? OUTSIDE_TYPE : null;
+            List<CodeGraph.Definition> found = methods.stream().filter(d -> named.test(d) && files.contains(d.path())).toList();
+            return found.size() == 1 ? found.getFirst() : null;
+        }
+        boolean declaredHere = byName.getOrDefault(typeName, List.of()).stream()
+                .anyMatch(d -> TYPES.contains(d.kind()) && "go".equals(languages.get(d.path())) && samePackage(path, d));
+        if (!declaredHere) return GO_PREDECLARED.contains(typeName) ? OUTSIDE_TYPE : null;
+        List<CodeGraph.Definition> found = methods.stream().filter(d -> named.test(d) && "go".equals(languages.get(d.path())) && samePackage(path, d)).toList();
+        return found.size() == 1 ? found.getFirst() : null;
     }
 
     /** A module a call is made on: its files (a Python module's one, a Go package's), none for {@link #OUTSIDE}; {@link #NONE}: not a module. */
@@ -434,7 +477,14 @@ public final class HeuristicResolver {
         return best == null ? List.of() : List.of(best);
     }
 
+    /** A Go package's files by import path (each lookup scans every file: calls on typed variables ask often). */
+    private final Map<String, List<String>> goPackages = new java.util.concurrent.ConcurrentHashMap<>();
+
     private List<String> go(String spec) {
+        return goPackages.computeIfAbsent(spec, this::goFiles);
+    }
+
+    private List<String> goFiles(String spec) {
         if (goModule == null || !(spec.equals(goModule) || spec.startsWith(goModule + "/"))) return List.of();
         String d = spec.equals(goModule) ? "" : spec.substring(goModule.length() + 1);
         List<String> out = new ArrayList<>();
@@ -442,7 +492,7 @@ public final class HeuristicResolver {
             if (f.endsWith(".go") && !f.endsWith("_test.go") && dirOf(f).equals(d)) out.add(f);
         }
         out.sort(null);
-        return out;
+        return List.copyOf(out);
     }
 
     private List<String> rust(String path, String dir, String spec) {
