@@ -315,4 +315,66 @@ class HeuristicCallFormsTest {
                 "shop.Fill -> shop.Cart.Remove line 39",
                 "shop.Fill -> shop.Order.Cancel line 36"), edges(g, "go-typed", "CALLS"));
     }
+
+    @Test
+    void pythonCallsOnVariablesResolveByTheClassTheyAreBoundTo() throws Exception {
+        Neo4jCodeGraph g = ingest("py-typed", Map.of(
+                "shop/__init__.py", "",
+                "shop/cart.py", """
+                        class Cart:
+                            def add(self, item):
+                                return item
+
+                            def encode(self):
+                                return b""
+
+
+                        class Order:
+                            def add(self, item):
+                                return item
+
+                            def close(self):
+                                return None
+                        """,
+                "shop/use.py", """
+                        import typing as t
+                        from zipfile import ZipFile
+
+                        from .cart import Cart, Order
+
+
+                        def make():
+                            return Order()
+
+
+                        def fill(name: str, order: Order, extra: t.Any):
+                            cart = Cart()
+                            cart.add("apple")
+                            order.add("pear")
+                            name.encode("utf-8")
+                            extra.close()
+                            archive = ZipFile("x.zip")
+                            archive.close()
+                            other = make()
+                            other.close()
+
+                            def inner():
+                                return cart.encode()
+
+                            return inner()
+                        """));
+        // Cart and Order both have add: the bound class decides (a constructor call, an annotation, and in inner() the
+        // enclosing function's cart). name is a str, extra a typing.Any and archive a zipfile.ZipFile: none of the
+        // repository's encode or close (an edge from line 16 or 18 would show). other comes from a function, so its close is
+        // found by name (Order's, the only one).
+        assertEquals(List.of(
+                "shop.use.fill -> shop.cart.Cart line 12",
+                "shop.use.fill -> shop.cart.Cart.add line 13",
+                "shop.use.fill -> shop.cart.Order.add line 14",
+                "shop.use.fill -> shop.cart.Order.close line 20",
+                "shop.use.fill -> shop.use.fill.inner line 25",
+                "shop.use.fill -> shop.use.make line 19",
+                "shop.use.fill.inner -> shop.cart.Cart.encode line 23",
+                "shop.use.make -> shop.cart.Order line 8"), edges(g, "py-typed", "CALLS"));
+    }
 }

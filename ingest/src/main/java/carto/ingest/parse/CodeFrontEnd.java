@@ -85,6 +85,22 @@ public final class CodeFrontEnd {
     }
 
     /**
+     * Python's bindings of names in functions and modules, for the types of call receivers: each
+     * way a name is bound ({@code @var}), with a written annotation ({@code @type}) or the callee of
+     * an assigned call ({@code @ctor}: a class when it is one, {@code x = Session()}).
+     */
+    private static final String PY_VARIABLES = "[(assignment left: (identifier) @var right: (call function: [(identifier) (attribute)] @ctor)) "
+            + "(assignment left: (identifier) @var type: (type) @type) (assignment left: (identifier) @var) "
+            + "(assignment left: [(pattern_list) (tuple_pattern) (list_pattern)] (identifier) @var) (augmented_assignment left: (identifier) @var) "
+            + "(typed_parameter (identifier) @var type: (type) @type) (typed_default_parameter name: (identifier) @var type: (type) @type) "
+            + "(parameters (identifier) @var) (lambda_parameters (identifier) @var) (default_parameter name: (identifier) @var) "
+            + "(list_splat_pattern (identifier) @var) (dictionary_splat_pattern (identifier) @var) "
+            + "(for_statement left: (identifier) @var) (for_statement left: [(pattern_list) (tuple_pattern)] (identifier) @var) "
+            + "(for_in_clause left: (identifier) @var) (for_in_clause left: [(pattern_list) (tuple_pattern)] (identifier) @var) "
+            + "(as_pattern alias: (_) @var) (named_expression name: (identifier) @var) (global_statement (identifier) @var) "
+            + "(nonlocal_statement (identifier) @var)]";
+
+    /**
      * What a Java file's shape leaves out: bodies of methods, constructors and initializers, and
      * comments. Other files resolve against declarations only, so an edit there changes no edge of theirs.
      */
@@ -125,7 +141,7 @@ public final class CodeFrontEnd {
             // Java's names are resolved exactly later; the identifiers only tell which files may depend on which
             String identifiers = language == Language.JAVA ? "[(identifier) @name (type_identifier) @name]" : null;
             String bodies = language == Language.JAVA ? JAVA_BODIES : null;
-            String variables = language == Language.GO ? GO_VARIABLES : null;
+            String variables = language == Language.GO ? GO_VARIABLES : language == Language.PYTHON ? PY_VARIABLES : null;
             return nameReferences
                     ? java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers, bodies, variables)
                     : java.util.Arrays.asList(structureQuery(grammar), null, null, null, null, pkg, identifiers, bodies, null);
@@ -233,6 +249,7 @@ public final class CodeFrontEnd {
         }
         List<RawReference> refs = references(tree, matches);
         if (language == Language.GO && nameReferences) refs = withReceiverTypes(refs, tree, matches);
+        if (language == Language.PYTHON && nameReferences) refs = withPythonReceiverTypes(refs, tree, matches, out);
         Set<String> identifiers = new java.util.TreeSet<>();
         for (Map<String, SyntaxNode> m : matches.get(IDENTIFIERS)) identifiers.add(tree.text(m.get("name")));
         // JavaParser may fail on a Java file with a syntax error, and the files using it then resolve differently:
@@ -512,6 +529,87 @@ public final class CodeFrontEnd {
             out.add(innermost == null ? r : new RawReference(r.kind(), r.name(), r.owner(), r.startByte(), r.line(), innermost.type()));
         }
         return out;
+    }
+
+    private static final Pattern DOTTED = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+
+    /**
+     * Python calls on a variable, with the type it is bound to: Python scopes are functions (a
+     * name bound anywhere in one is local to all of it) and the module, so the bindings that count
+     * are those of the innermost function around the call that binds the name, else the module's.
+     * When all of them give the same type it is the receiver's: an annotation ({@code req: Request},
+     * as a plain or dotted name) or a call of a capitalized name ({@code s = Session()}, which the
+     * resolver takes as that class's instance only when the name resolves to a class); any other
+     * binding ({@code for x in ...}, {@code x = make()}) makes it {@link RawReference#UNTYPED}.
+     */
+    private static List<RawReference> withPythonReceiverTypes(List<RawReference> refs, SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches,
+                                                              List<FileGraph.AstNodeRecord> ast) {
+        Set<String> receivers = new java.util.HashSet<>();
+        for (RawReference r : refs) if (r.kind() == RawReference.Kind.CALL && r.owner() != null && !r.owner().isEmpty()) receivers.add(r.owner());
+        Map<Integer, Variable> byPosition = new java.util.HashMap<>();
+        for (Map<String, SyntaxNode> m : matches.get(VARIABLES)) {
+            SyntaxNode v = m.get("var");
+            if (v == null) continue;
+            String name = tree.text(v);
+            if (!receivers.contains(name)) continue; // no call is made on it (or not a plain name)
+            SyntaxNode t = m.get("type"), ctor = m.get("ctor");
+            String type = RawReference.UNTYPED;
+            if (t != null) {
+                String text = tree.text(t).strip();
+                if (text.length() > 2 && (text.charAt(0) == '"' || text.charAt(0) == '\'') && text.charAt(text.length() - 1) == text.charAt(0)) text = text.substring(1, text.length() - 1);
+                if (DOTTED.matcher(text).matches()) type = text;
+            } else if (ctor != null) {
+                String text = tree.text(ctor);
+                String last = lastSegment(text);
+                if (DOTTED.matcher(text).matches() && !last.isEmpty() && Character.isUpperCase(last.charAt(0))) type = text;
+            }
+            byPosition.merge(v.startByte(), new Variable(name, v.startByte(), type, 0, 0, false), (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
+        }
+        if (byPosition.isEmpty()) return refs;
+        // functions and classes, each with the innermost one around it
+        List<FileGraph.AstNodeRecord> scopes = new ArrayList<>();
+        for (FileGraph.AstNodeRecord a : ast) if (a.kind() != null && (a.kind().equals("function") || a.kind().equals("method") || a.kind().equals("class"))) scopes.add(a);
+        Map<FileGraph.AstNodeRecord, Map<String, String>> bound = new java.util.HashMap<>();
+        Map<String, String> moduleLevel = new java.util.HashMap<>();
+        for (Variable v : byPosition.values()) {
+            FileGraph.AstNodeRecord in = innermost(scopes, v.at());
+            // a class body's names are its attributes, not variables of the methods in it
+            if (in != null && in.kind().equals("class")) continue;
+            Map<String, String> types = in == null ? moduleLevel : bound.computeIfAbsent(in, k -> new java.util.HashMap<>());
+            types.merge(v.name(), v.type(), (a, b) -> a.equals(b) ? a : RawReference.UNTYPED);
+        }
+        List<RawReference> out = new ArrayList<>(refs.size());
+        for (RawReference r : refs) {
+            String type = null;
+            if (r.kind() == RawReference.Kind.CALL && r.owner() != null && receivers.contains(r.owner())) {
+                for (FileGraph.AstNodeRecord f = innermost(scopes, r.startByte()); f != null && type == null; f = enclosingOf(scopes, f)) {
+                    if (!f.kind().equals("class")) type = bound.getOrDefault(f, Map.of()).get(r.owner());
+                }
+                if (type == null) type = moduleLevel.get(r.owner());
+            }
+            out.add(type == null ? r : new RawReference(r.kind(), r.name(), r.owner(), r.startByte(), r.line(), type));
+        }
+        return out;
+    }
+
+    /** The innermost of {@code scopes} (sorted by start, outer first) around an offset, or null. */
+    private static FileGraph.AstNodeRecord innermost(List<FileGraph.AstNodeRecord> scopes, int at) {
+        FileGraph.AstNodeRecord found = null;
+        for (FileGraph.AstNodeRecord s : scopes) {
+            if (s.startByte() > at) break;
+            if (at < s.endByte()) found = s;
+        }
+        return found;
+    }
+
+    /** The innermost of {@code scopes} strictly around {@code inner}, or null. */
+    private static FileGraph.AstNodeRecord enclosingOf(List<FileGraph.AstNodeRecord> scopes, FileGraph.AstNodeRecord inner) {
+        FileGraph.AstNodeRecord found = null;
+        for (FileGraph.AstNodeRecord s : scopes) {
+            if (s == inner || s.startByte() > inner.startByte()) break;
+            if (inner.endByte() <= s.endByte()) found = s;
+        }
+        return found;
     }
 
     /** A Go type as a receiver's type: the named type ({@code T}, {@code pkg.T}) behind pointers and type arguments, else UNTYPED. */

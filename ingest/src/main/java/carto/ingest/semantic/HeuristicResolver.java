@@ -119,9 +119,11 @@ public final class HeuristicResolver {
             CodeGraph.Definition from = enclosing(path, r.startByte());
             Set<String> kinds = r.kind() == RawReference.Kind.CALL ? CALLABLE : TYPES;
             CodeGraph.Definition to;
-            if (r.receiverType() != null && r.kind() == RawReference.Kind.CALL && "go".equals(lang)) {
-                // a call on a variable (no package, whatever its name): a method of the type it is declared with
-                CodeGraph.Definition typed = RawReference.UNTYPED.equals(r.receiverType()) ? null : goMethod(path, r.receiverType(), r.name(), bindings);
+            if (r.receiverType() != null && r.kind() == RawReference.Kind.CALL && ("go".equals(lang) || "python".equals(lang))) {
+                // a call on a variable (no module, whatever its name): a method of the type it is declared with
+                CodeGraph.Definition typed = RawReference.UNTYPED.equals(r.receiverType()) ? null
+                        : lang.equals("go") ? goMethod(path, r.receiverType(), r.name(), bindings)
+                        : pythonMethod(path, r.receiverType(), r.name(), bindings, imported, modules);
                 if (typed == OUTSIDE_TYPE) continue; // a method of a standard library, library or built-in type (err.Error(), r.Context())
                 to = typed != null ? typed : pick(path, lang, r.name(), kinds, imported, from, r);
             } else {
@@ -204,6 +206,47 @@ public final class HeuristicResolver {
         if (!declaredHere) return GO_PREDECLARED.contains(typeName) ? OUTSIDE_TYPE : null;
         List<CodeGraph.Definition> found = methods.stream().filter(d -> named.test(d) && "go".equals(languages.get(d.path())) && samePackage(path, d)).toList();
         return found.size() == 1 ? found.getFirst() : null;
+    }
+
+    /** Python's built-in types; none has a method of the repository. */
+    private static final Set<String> PYTHON_BUILTIN_TYPES = Set.of("str", "int", "float", "bool", "bytes", "bytearray", "list", "dict", "set",
+            "frozenset", "tuple", "complex", "object", "memoryview", "range");
+
+    /**
+     * The method {@code method} of the Python class a variable is bound to ({@code C} or
+     * {@code mod.C}, by annotation or by assigning {@code C(...)}): the one the class body defines.
+     * {@link #OUTSIDE_TYPE} for a built-in type or a class of a module outside the repository
+     * ({@code requests.Session}, or {@code Session} imported from it); null when the class is not
+     * found as a class of the repository (a factory function, a re-export) or defines no such
+     * method (an inherited one): then the call is resolved by name.
+     */
+    private CodeGraph.Definition pythonMethod(String path, String type, String method, Map<String, String> bindings, Set<String> imported,
+                                              Map<String, Module> modules) {
+        int dot = type.lastIndexOf('.');
+        String className = type.substring(dot + 1);
+        CodeGraph.Definition cls;
+        if (dot >= 0) {
+            String owner = type.substring(0, dot);
+            Module m = modules.computeIfAbsent(owner, o -> module(path, "python", o, bindings));
+            if (m == Module.OUTSIDE) return OUTSIDE_TYPE;
+            if (m == Module.NONE) return null;
+            cls = member(m, className, Set.of("class"));
+        } else if (bindings.containsKey(className)) {
+            // from M import C: C of M, unless M is outside the repository (or C is a module of it)
+            Module m = modules.computeIfAbsent(className, o -> module(path, "python", o, bindings));
+            if (m == Module.OUTSIDE) return OUTSIDE_TYPE;
+            if (m != Module.NONE) return null;
+            cls = pick(path, "python", className, Set.of("class"), imported, null);
+        } else {
+            cls = pick(path, "python", className, Set.of("class"), imported, null);
+            if (cls == null) return PYTHON_BUILTIN_TYPES.contains(className) ? OUTSIDE_TYPE : null;
+        }
+        if (cls == null || !cls.kind().equals("class")) return null;
+        for (CodeGraph.Definition d : byFile.getOrDefault(cls.path(), List.of())) {
+            if (method.equals(d.name()) && "method".equals(d.kind()) && d.startByte() > cls.startByte() && d.endByte() <= cls.endByte()
+                    && cls.equals(enclosingContainer(cls.path(), d))) return d;
+        }
+        return null;
     }
 
     /** A module a call is made on: its files (a Python module's one, a Go package's), none for {@link #OUTSIDE}; {@link #NONE}: not a module. */
