@@ -499,8 +499,7 @@ public final class CodeFrontEnd {
      * variable, an imported package) keeps none.
      */
     private static List<RawReference> withReceiverTypes(List<RawReference> refs, SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches) {
-        Set<String> receivers = new java.util.HashSet<>();
-        for (RawReference r : refs) if (r.kind() == RawReference.Kind.CALL && r.owner() != null && !r.owner().isEmpty()) receivers.add(r.owner());
+        Set<String> receivers = callReceivers(refs);
         Map<Integer, Variable> byPosition = new java.util.HashMap<>();
         for (Map<String, SyntaxNode> m : matches.get(VARIABLES)) {
             SyntaxNode v = m.get("var"), scope = m.get("scope");
@@ -544,8 +543,7 @@ public final class CodeFrontEnd {
      */
     private static List<RawReference> withPythonReceiverTypes(List<RawReference> refs, SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches,
                                                               List<FileGraph.AstNodeRecord> ast) {
-        Set<String> receivers = new java.util.HashSet<>();
-        for (RawReference r : refs) if (r.kind() == RawReference.Kind.CALL && r.owner() != null && !r.owner().isEmpty()) receivers.add(r.owner());
+        Set<String> receivers = callReceivers(refs);
         Map<Integer, Variable> byPosition = new java.util.HashMap<>();
         for (Map<String, SyntaxNode> m : matches.get(VARIABLES)) {
             SyntaxNode v = m.get("var");
@@ -590,6 +588,13 @@ public final class CodeFrontEnd {
             out.add(type == null ? r : new RawReference(r.kind(), r.name(), r.owner(), r.startByte(), r.line(), type));
         }
         return out;
+    }
+
+    /** The receivers calls are made on (names, dotted chains): declarations of other names need no type. */
+    private static Set<String> callReceivers(List<RawReference> refs) {
+        Set<String> receivers = new java.util.HashSet<>();
+        for (RawReference r : refs) if (r.kind() == RawReference.Kind.CALL && r.owner() != null && !r.owner().isEmpty()) receivers.add(r.owner());
+        return receivers;
     }
 
     /** The innermost of {@code scopes} (sorted by start, outer first) around an offset, or null. */

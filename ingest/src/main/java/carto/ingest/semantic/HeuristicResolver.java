@@ -173,7 +173,7 @@ public final class HeuristicResolver {
         return inRepository ? Module.NONE : Module.OUTSIDE;
     }
 
-    /** What {@link #goMethod} answers for a type from outside the repository: no edge. */
+    /** What {@link #goMethod} and {@link #pythonMethod} answer for a type from outside the repository: no edge. */
     private static final CodeGraph.Definition OUTSIDE_TYPE = new CodeGraph.Definition(null, null, null, null, -1, -1, -1, -1);
     /** Go's predeclared types (and constraints); none has a method of the repository. */
     private static final Set<String> GO_PREDECLARED = Set.of("error", "string", "bool", "byte", "rune", "int", "int8", "int16", "int32", "int64",
