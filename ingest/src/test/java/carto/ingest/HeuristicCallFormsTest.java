@@ -377,4 +377,56 @@ class HeuristicCallFormsTest {
                 "shop.use.fill.inner -> shop.cart.Cart.encode line 23",
                 "shop.use.make -> shop.cart.Order line 8"), edges(g, "py-typed", "CALLS"));
     }
+
+    @Test
+    void javaScriptAndTypeScriptCallsOnVariablesResolveByTheClassTheyAreBoundTo() throws Exception {
+        Neo4jCodeGraph g = ingest("ts-typed", Map.of(
+                "src/cart.ts", """
+                        export class Cart {
+                          add(item: string): void {}
+                          clear(): void {}
+                        }
+
+                        export class Order {
+                          add(item: string): void {}
+                          cancel(): void {}
+                        }
+                        """,
+                "src/use.ts", """
+                        import { Cart, Order } from "./cart";
+
+                        export function fill(order: Order) {
+                          const cart = new Cart();
+                          cart.add("apple");
+                          order.add("pear");
+                          const seen = new Map();
+                          seen.clear();
+                          const later = make();
+                          later.cancel();
+                        }
+
+                        function make(): Order {
+                          return new Order();
+                        }
+                        """,
+                "src/legacy.js", """
+                        import { Order } from "./cart";
+
+                        export function run() {
+                          const o = new Order();
+                          o.add("x");
+                        }
+                        """));
+        // Cart and Order both have add: new and the annotation decide. seen is a Map, whose clear is none of the
+        // repository's (Cart's would show from line 8). later comes from a function: its cancel is found by name.
+        assertEquals(List.of(
+                "fill -> Cart line 4",
+                "fill -> Cart.add line 5",
+                "fill -> Order.add line 6",
+                "fill -> Order.cancel line 10",
+                "fill -> make line 9",
+                "make -> Order line 14",
+                "run -> Order line 4",
+                "run -> Order.add line 5"), edges(g, "ts-typed", "CALLS"));
+    }
 }

@@ -101,6 +101,25 @@ public final class CodeFrontEnd {
             + "(nonlocal_statement (identifier) @var)]";
 
     /**
+     * JavaScript's and TypeScript's bindings of names, for the types of call receivers: each way a
+     * name is bound ({@code @var}), with the class of a {@code new} assigned ({@code @ctor}) or, in
+     * TypeScript, an annotation naming a type ({@code @type}).
+     */
+    private static final String JS_BINDINGS = "(variable_declarator name: (identifier) @var value: (new_expression constructor: [(identifier) (member_expression)] @ctor)) "
+            + "(variable_declarator name: (identifier) @var) "
+            + "(assignment_expression left: (identifier) @var right: (new_expression constructor: [(identifier) (member_expression)] @ctor)) "
+            + "(assignment_expression left: (identifier) @var) "
+            + "(array_pattern (identifier) @var) (shorthand_property_identifier_pattern) @var (pair_pattern value: (identifier) @var) "
+            + "(assignment_pattern left: (identifier) @var) (rest_pattern (identifier) @var) "
+            + "(arrow_function parameter: (identifier) @var) (for_in_statement left: (identifier) @var) (catch_clause parameter: (identifier) @var) ";
+    private static final String JS_VARIABLES = "[" + JS_BINDINGS + "(formal_parameters (identifier) @var)]";
+    private static final String TS_VARIABLES = "[" + JS_BINDINGS
+            + "(variable_declarator name: (identifier) @var type: (type_annotation (type_identifier) @type)) "
+            + "(required_parameter pattern: (identifier) @var type: (type_annotation (type_identifier) @type)) "
+            + "(optional_parameter pattern: (identifier) @var type: (type_annotation (type_identifier) @type)) "
+            + "(required_parameter pattern: (identifier) @var) (optional_parameter pattern: (identifier) @var)]";
+
+    /**
      * What a Java file's shape leaves out: bodies of methods, constructors and initializers, and
      * comments. Other files resolve against declarations only, so an edit there changes no edge of theirs.
      */
@@ -141,7 +160,13 @@ public final class CodeFrontEnd {
             // Java's names are resolved exactly later; the identifiers only tell which files may depend on which
             String identifiers = language == Language.JAVA ? "[(identifier) @name (type_identifier) @name]" : null;
             String bodies = language == Language.JAVA ? JAVA_BODIES : null;
-            String variables = language == Language.GO ? GO_VARIABLES : language == Language.PYTHON ? PY_VARIABLES : null;
+            String variables = switch (language) {
+                case GO -> GO_VARIABLES;
+                case PYTHON -> PY_VARIABLES;
+                case JAVASCRIPT -> JS_VARIABLES;
+                case TYPESCRIPT, TSX -> TS_VARIABLES;
+                default -> null;
+            };
             return nameReferences
                     ? java.util.Arrays.asList(structureQuery(grammar), spec.calls(), spec.references(), spec.imports(), spec.inheritance(), pkg, identifiers, bodies, variables)
                     : java.util.Arrays.asList(structureQuery(grammar), null, null, null, null, pkg, identifiers, bodies, null);
@@ -249,7 +274,7 @@ public final class CodeFrontEnd {
         }
         List<RawReference> refs = references(tree, matches);
         if (language == Language.GO && nameReferences) refs = withReceiverTypes(refs, tree, matches);
-        if (language == Language.PYTHON && nameReferences) refs = withPythonReceiverTypes(refs, tree, matches, out);
+        if ((language == Language.PYTHON || language == Language.JAVASCRIPT || language == Language.TYPESCRIPT || language == Language.TSX) && nameReferences) refs = withScopedReceiverTypes(refs, tree, matches, out);
         Set<String> identifiers = new java.util.TreeSet<>();
         for (Map<String, SyntaxNode> m : matches.get(IDENTIFIERS)) identifiers.add(tree.text(m.get("name")));
         // JavaParser may fail on a Java file with a syntax error, and the files using it then resolve differently:
@@ -533,16 +558,17 @@ public final class CodeFrontEnd {
     private static final Pattern DOTTED = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
 
     /**
-     * Python calls on a variable, with the type it is bound to: Python scopes are functions (a
-     * name bound anywhere in one is local to all of it) and the module, so the bindings that count
-     * are those of the innermost function around the call that binds the name, else the module's.
-     * When all of them give the same type it is the receiver's: an annotation ({@code req: Request},
-     * as a plain or dotted name) or a call of a capitalized name ({@code s = Session()}, which the
-     * resolver takes as that class's instance only when the name resolves to a class); any other
-     * binding ({@code for x in ...}, {@code x = make()}) makes it {@link RawReference#UNTYPED}.
+     * Python, JavaScript and TypeScript calls on a variable, with the type it is bound to. The
+     * bindings that count are those of the innermost function around the call that binds the name,
+     * else the module's: Python's scopes exactly; in JavaScript a {@code let} or {@code const} of a
+     * block is taken as its function's, which only makes more names untyped. When all of them give
+     * the same type it is the receiver's: an annotation ({@code req: Request}; Python also dotted),
+     * a {@code new C()} assigned, or in Python a call of a capitalized name ({@code s = Session()},
+     * which the resolver takes as that class's instance only when the name resolves to a class);
+     * any other binding ({@code for x in ...}, {@code x = make()}) makes it {@link RawReference#UNTYPED}.
      */
-    private static List<RawReference> withPythonReceiverTypes(List<RawReference> refs, SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches,
-                                                              List<FileGraph.AstNodeRecord> ast) {
+    private List<RawReference> withScopedReceiverTypes(List<RawReference> refs, SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches,
+                                                       List<FileGraph.AstNodeRecord> ast) {
         Set<String> receivers = callReceivers(refs);
         Map<Integer, Variable> byPosition = new java.util.HashMap<>();
         for (Map<String, SyntaxNode> m : matches.get(VARIABLES)) {
@@ -557,9 +583,10 @@ public final class CodeFrontEnd {
                 if (text.length() > 2 && (text.charAt(0) == '"' || text.charAt(0) == '\'') && text.charAt(text.length() - 1) == text.charAt(0)) text = text.substring(1, text.length() - 1);
                 if (DOTTED.matcher(text).matches()) type = text;
             } else if (ctor != null) {
+                // JavaScript's new names a class; a Python call does when it names one (checked when resolving), by custom capitalized
                 String text = tree.text(ctor);
                 String last = lastSegment(text);
-                if (DOTTED.matcher(text).matches() && !last.isEmpty() && Character.isUpperCase(last.charAt(0))) type = text;
+                if (DOTTED.matcher(text).matches() && !last.isEmpty() && (language != Language.PYTHON || Character.isUpperCase(last.charAt(0)))) type = text;
             }
             byPosition.merge(v.startByte(), new Variable(name, v.startByte(), type, 0, 0, false), (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
         }

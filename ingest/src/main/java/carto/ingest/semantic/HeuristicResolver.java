@@ -119,11 +119,13 @@ public final class HeuristicResolver {
             CodeGraph.Definition from = enclosing(path, r.startByte());
             Set<String> kinds = r.kind() == RawReference.Kind.CALL ? CALLABLE : TYPES;
             CodeGraph.Definition to;
-            if (r.receiverType() != null && r.kind() == RawReference.Kind.CALL && ("go".equals(lang) || "python".equals(lang))) {
+            if (r.receiverType() != null && r.kind() == RawReference.Kind.CALL) {
                 // a call on a variable (no module, whatever its name): a method of the type it is declared with
-                CodeGraph.Definition typed = RawReference.UNTYPED.equals(r.receiverType()) ? null
-                        : lang.equals("go") ? goMethod(path, r.receiverType(), r.name(), bindings)
-                        : pythonMethod(path, r.receiverType(), r.name(), bindings, imported, modules);
+                CodeGraph.Definition typed = RawReference.UNTYPED.equals(r.receiverType()) ? null : switch (lang) {
+                    case "go" -> goMethod(path, r.receiverType(), r.name(), bindings);
+                    case "python" -> pythonMethod(path, r.receiverType(), r.name(), bindings, imported, modules);
+                    default -> jsMethod(path, lang, r.receiverType(), r.name(), imported);
+                };
                 if (typed == OUTSIDE_TYPE) continue; // a method of a standard library, library or built-in type (err.Error(), r.Context())
                 to = typed != null ? typed : pick(path, lang, r.name(), kinds, imported, from, r);
             } else {
@@ -173,7 +175,7 @@ public final class HeuristicResolver {
         return inRepository ? Module.NONE : Module.OUTSIDE;
     }
 
-    /** What {@link #goMethod} and {@link #pythonMethod} answer for a type from outside the repository: no edge. */
+    /** What {@link #goMethod}, {@link #pythonMethod} and {@link #jsMethod} answer for a type from outside the repository: no edge. */
     private static final CodeGraph.Definition OUTSIDE_TYPE = new CodeGraph.Definition(null, null, null, null, -1, -1, -1, -1);
     /** Go's predeclared types (and constraints); none has a method of the repository. */
     private static final Set<String> GO_PREDECLARED = Set.of("error", "string", "bool", "byte", "rune", "int", "int8", "int16", "int32", "int64",
@@ -241,7 +243,34 @@ public final class HeuristicResolver {
             cls = pick(path, "python", className, Set.of("class"), imported, null);
             if (cls == null) return PYTHON_BUILTIN_TYPES.contains(className) ? OUTSIDE_TYPE : null;
         }
-        if (cls == null || !cls.kind().equals("class")) return null;
+        return cls == null || !cls.kind().equals("class") ? null : ownMethod(cls, method);
+    }
+
+    /** JavaScript's standard classes (and the web platform's Node has too); none has a method of the repository. */
+    private static final Set<String> JS_STANDARD_CLASSES = Set.of("Object", "Array", "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "Promise", "Date",
+            "RegExp", "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "AggregateError", "String", "Number", "Boolean", "Symbol",
+            "BigInt", "Function", "Proxy", "ArrayBuffer", "SharedArrayBuffer", "DataView", "Int8Array", "Uint8Array", "Uint8ClampedArray",
+            "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array",
+            "URL", "URLSearchParams", "TextEncoder", "TextDecoder", "AbortController", "Headers", "Request", "Response", "FormData", "Blob",
+            "Event", "EventTarget", "Worker", "XMLHttpRequest", "WebSocket", "Intl");
+
+    /**
+     * The method {@code method} of the JavaScript or TypeScript class a variable is bound to
+     * ({@code new C()}, or in TypeScript {@code x: C}): the one the class body defines.
+     * {@link #OUTSIDE_TYPE} for a standard class no repository class shadows ({@code new Map()});
+     * null when the class is not found as a class of the repository (an interface or type alias, a
+     * library's class, {@code new ns.C()}) or defines no such method (an inherited one): then the
+     * call is resolved by name.
+     */
+    private CodeGraph.Definition jsMethod(String path, String lang, String type, String method, Set<String> imported) {
+        if (type.indexOf('.') >= 0) return null;
+        CodeGraph.Definition cls = pick(path, lang, type, Set.of("class"), imported, null);
+        if (cls == null) return JS_STANDARD_CLASSES.contains(type) && byName.getOrDefault(type, List.of()).isEmpty() ? OUTSIDE_TYPE : null;
+        return ownMethod(cls, method);
+    }
+
+    /** The method of that name a class's own body defines, or null. */
+    private CodeGraph.Definition ownMethod(CodeGraph.Definition cls, String method) {
         for (CodeGraph.Definition d : byFile.getOrDefault(cls.path(), List.of())) {
             if (method.equals(d.name()) && "method".equals(d.kind()) && d.startByte() > cls.startByte() && d.endByte() <= cls.endByte()
                     && cls.equals(enclosingContainer(cls.path(), d))) return d;
