@@ -95,6 +95,12 @@ class ServerHandOffTest {
                 assertEquals(400, post(base, "{\"path\": \"" + repo + "\", \"max_file_size\": 0}"));
                 assertEquals(400, post(base, "{\"path\": \"" + repo + "\", \"full\": \"yes\"}"));
                 assertEquals(400, post(base, "{\"path\": \"" + repo + "\", \"repo_id\": \" \"}"));
+                // an id that holds another folder is refused, before any job starts
+                Path other = Files.createDirectories(tmp.resolve("other"));
+                assertEquals(409, post(base, "{\"path\": \"" + other + "\", \"repo_id\": \"handoff\"}"));
+                CliTest.Run taken = CliTest.run("ingest", other.toString(), "--data", data.toString(), "--repo-id", "handoff");
+                assertEquals(1, taken.code());
+                assertTrue(taken.err().contains("already holds " + repo.toAbsolutePath().normalize()), taken.err());
             } finally {
                 server.close();
             }

@@ -40,10 +40,13 @@ public interface CodeGraph extends AutoCloseable {
     /** relativePath to contentHash of every file node (directories excluded), for incremental ingest. */
     Map<String, String> fileHashes(String repoId);
 
-    /** What a re-ingest compares with: every file's content hash, and whether the last ingest finished. */
-    record StoredFiles(Map<String, String> hashes, boolean lastIngestFinished) {}
+    /**
+     * What a re-ingest compares with: every file's content hash, whether the last ingest finished,
+     * and the folder the repository was ingested from (null: not stored, or not told by an older plugin).
+     */
+    record StoredFiles(Map<String, String> hashes, boolean lastIngestFinished, String path) {}
 
-    /** {@link #fileHashes} and {@link #lastIngestFinished} in one query. */
+    /** {@link #fileHashes}, {@link #lastIngestFinished} and the repository's folder in one query. */
     StoredFiles storedFiles(String repoId);
 
     /** Removes files with their AST, text chunks and every semantic edge touching them. */

@@ -51,7 +51,7 @@ class Neo4jCodeGraphTest {
         assertEquals(2 + 3 + 3 + 3 + 3 + 6 + 3, written[1]);
         assertEquals(Map.of("a/b/x.py", "h-a/b/x.py", "a/y.py", "h-a/y.py", "z.py", "h-z.py"), g.fileHashes(repo));
         // written, not finished yet: what a re-ingest after a kill here would read
-        assertEquals(new CodeGraph.StoredFiles(g.fileHashes(repo), false), g.storedFiles(repo));
+        assertEquals(new CodeGraph.StoredFiles(g.fileHashes(repo), false, "/tmp/demo"), g.storedFiles(repo));
         assertFalse(g.lastIngestFinished(repo));
         long calls = g.replaceSemanticEdges(repo, List.of("a/b/x.py"), List.of(
                 new SemanticEdge(SemanticEdge.Type.CALLS, "a/b/x.py", 10, "a/y.py", 10, 2, SemanticEdge.Resolution.HEURISTIC),

@@ -99,7 +99,12 @@ public final class Ingestor {
         Map<String, Double> phases = new LinkedHashMap<>();
         long[] mark = {System.nanoTime()};
         // what the graph holds decides between a fresh ingest and a re-ingest
-        CodeGraph.StoredFiles inGraph = options.incremental() ? graph.storedFiles(repoId) : new CodeGraph.StoredFiles(Map.of(), true);
+        CodeGraph.StoredFiles inGraph = options.incremental() ? graph.storedFiles(repoId) : new CodeGraph.StoredFiles(Map.of(), true, null);
+        if (inGraph.path() != null && !inGraph.path().equals(abs.toString())) {
+            // comparing another folder's files with these would replace that repository file by file
+            throw new IOException("the repository id '" + repoId + "' already holds " + inGraph.path() + ", not " + abs
+                    + "; give another --repo-id (repo_id), or --full (full: true) to rebuild it from this folder");
+        }
         Map<String, String> held = inGraph.hashes();
         // an ingest killed half-way left files whose hashes are current but whose edges or index entries are missing
         boolean unfinished = !held.isEmpty() && !inGraph.lastIngestFinished();

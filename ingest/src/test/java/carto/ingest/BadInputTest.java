@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -80,6 +81,27 @@ class BadInputTest {
             Path file = Files.writeString(tmp.resolve("f.txt"), "x");
             e = assertThrows(IOException.class, () -> ingestor.ingest(file, IngestOptions.defaults(), IngestListener.NONE));
             assertTrue(e.getMessage().contains("is a file"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anIdThatHoldsAnotherFolderIsRefusedUnlessRebuilt() throws IOException {
+        Path first = Files.createDirectories(tmp.resolve("first")), second = Files.createDirectories(tmp.resolve("second"));
+        Files.writeString(first.resolve("a.py"), "def a():\n    return 1\n");
+        Files.writeString(second.resolve("b.py"), "def b():\n    return 2\n");
+        try (CodeIndex index = CodeIndex.open(tmp.resolve("index3"))) {
+            Ingestor ingestor = new Ingestor(TestGraph.graph(), index);
+            ingestor.ingest(first, IngestOptions.defaults().withRepoId("taken"), IngestListener.NONE);
+            IOException e = assertThrows(IOException.class, () -> ingestor.ingest(second, IngestOptions.defaults().withRepoId("taken"), IngestListener.NONE));
+            assertTrue(e.getMessage().contains("the repository id 'taken' already holds " + first.toAbsolutePath().normalize()) && e.getMessage().contains("--full"),
+                    e.getMessage());
+            // nothing of the first one was lost
+            assertEquals(Set.of("a.py"), TestGraph.graph().fileHashes("taken").keySet());
+            // a full rebuild points it at the second folder
+            IngestOptions full = new IngestOptions("taken", IngestOptions.defaults().depth(), IngestOptions.DEFAULT_MAX_FILE_SIZE, 1, false);
+            ingestor.ingest(second, full, IngestListener.NONE);
+            assertEquals(Set.of("b.py"), TestGraph.graph().fileHashes("taken").keySet());
+            assertEquals(second.toAbsolutePath().normalize().toString(), TestGraph.graph().repository("taken").orElseThrow().path());
         }
     }
 }

@@ -177,6 +177,11 @@ final class RepositoryApi {
             root = clones.resolve(base + "-" + Integer.toHexString(url.hashCode()));
         }
         String repoId = options.repoId() != null ? options.repoId() : Ingestor.repositoryId(root);
+        String held = options.incremental() ? kg.graph().repository(repoId).map(RepositoryInfo::path).orElse(null) : null;
+        if (held != null && !Path.of(held).toAbsolutePath().normalize().equals(root)) {
+            throw new ApiError(409, "repository_id_taken", "the repository id '" + repoId + "' already holds " + held + "; give another repo_id, "
+                    + "or full: true to rebuild it from " + root, "repo_id");
+        }
         final Path where = root;
         Job job = jobs.submit("ingest", repoId, b, j -> {
             if (url != null && !Files.isDirectory(where.resolve(".git"))) {

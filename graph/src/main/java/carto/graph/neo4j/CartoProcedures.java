@@ -341,7 +341,10 @@ public class CartoProcedures {
             paths.add((String) f.getProperty("relativePath"));
             hashes.add((String) f.getProperty("contentHash", ""));
         }
-        return Map.of("finished", r == null || !Boolean.FALSE.equals(r.getProperty("ingestFinished", null)), "paths", paths, "hashes", hashes);
+        Map<String, Object> out = new HashMap<>(Map.of("finished", r == null || !Boolean.FALSE.equals(r.getProperty("ingestFinished", null)),
+                "paths", paths, "hashes", hashes));
+        if (r != null && r.getProperty("path", null) instanceof String path) out.put("path", path);
+        return out;
     }
 
     /** relativePath, shapeHash and shapeParts of the given files of a repository that have a shape, as parallel lists. */

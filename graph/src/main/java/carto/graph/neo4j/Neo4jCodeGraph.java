@@ -277,13 +277,13 @@ public final class Neo4jCodeGraph implements CodeGraph {
 
     @Override
     public StoredFiles storedFiles(String repoId) {
-        if (!bulk) return new StoredFiles(fileHashes(repoId), lastIngestFinished(repoId));
+        if (!bulk) return new StoredFiles(fileHashes(repoId), lastIngestFinished(repoId), repository(repoId).map(RepositoryInfo::path).orElse(null));
         return read("reading file hashes", tx -> {
             Map<String, Object> r = call(tx, false, "storedFiles", Map.of("repo", repoId));
             List<String> paths = strings(r.get("paths")), hashes = strings(r.get("hashes"));
             Map<String, String> m = HashMap.newHashMap(paths.size());
             for (int i = 0; i < paths.size(); i++) m.put(paths.get(i), hashes.get(i));
-            return new StoredFiles(m, (Boolean) r.get("finished"));
+            return new StoredFiles(m, (Boolean) r.get("finished"), (String) r.get("path"));
         });
     }
 
