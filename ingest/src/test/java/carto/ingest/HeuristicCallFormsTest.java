@@ -379,6 +379,49 @@ class HeuristicCallFormsTest {
     }
 
     @Test
+    void pythonCallsOnAttributesOfSelfResolveByTheClassTheAttributeHolds() throws Exception {
+        Neo4jCodeGraph g = ingest("py-attrs", Map.of(
+                "shop/__init__.py", "",
+                "shop/cart.py", """
+                        class Cart:
+                            def add(self, item):
+                                return item
+
+                            def close(self):
+                                return None
+
+
+                        class Order:
+                            def add(self, item):
+                                return item
+                        """,
+                "shop/till.py", """
+                        from contextlib import ExitStack
+
+                        from .cart import Cart, Order
+
+
+                        class Till:
+                            order: Order
+
+                            def __init__(self):
+                                self.cart = Cart()
+                                self.stack = ExitStack()
+
+                            def ring(self):
+                                self.cart.add("apple")
+                                self.order.add("pear")
+                                self.stack.close()
+                        """));
+        // self.cart is a Cart (assigned in __init__), self.order an Order (annotated in the class body), self.stack a
+        // contextlib ExitStack: none of the repository's methods (Cart.close would show)
+        assertEquals(List.of(
+                "shop.till.Till.__init__ -> shop.cart.Cart line 10",
+                "shop.till.Till.ring -> shop.cart.Cart.add line 14",
+                "shop.till.Till.ring -> shop.cart.Order.add line 15"), edges(g, "py-attrs", "CALLS"));
+    }
+
+    @Test
     void javaScriptAndTypeScriptCallsOnVariablesResolveByTheClassTheyAreBoundTo() throws Exception {
         Neo4jCodeGraph g = ingest("ts-typed", Map.of(
                 "src/cart.ts", """

@@ -98,7 +98,13 @@ public final class CodeFrontEnd {
             + "(for_statement left: (identifier) @var) (for_statement left: [(pattern_list) (tuple_pattern)] (identifier) @var) "
             + "(for_in_clause left: (identifier) @var) (for_in_clause left: [(pattern_list) (tuple_pattern)] (identifier) @var) "
             + "(as_pattern alias: (_) @var) (named_expression name: (identifier) @var) (global_statement (identifier) @var) "
-            + "(nonlocal_statement (identifier) @var)]";
+            + "(nonlocal_statement (identifier) @var) "
+            // an object's attributes (self.x = Session(), self.x: Session): typed per class
+            + "(assignment left: (attribute object: (identifier) @self attribute: (identifier) @attr) right: (call function: [(identifier) (attribute)] @ctor)) "
+            + "(assignment left: (attribute object: (identifier) @self attribute: (identifier) @attr) type: (type) @type) "
+            + "(assignment left: (attribute object: (identifier) @self attribute: (identifier) @attr)) "
+            + "(assignment left: [(pattern_list) (tuple_pattern)] (attribute object: (identifier) @self attribute: (identifier) @attr)) "
+            + "(augmented_assignment left: (attribute object: (identifier) @self attribute: (identifier) @attr))]";
 
     /**
      * JavaScript's and TypeScript's bindings of names, for the types of call receivers: each way a
@@ -566,47 +572,61 @@ public final class CodeFrontEnd {
      * a {@code new C()} assigned, or in Python a call of a capitalized name ({@code s = Session()},
      * which the resolver takes as that class's instance only when the name resolves to a class);
      * any other binding ({@code for x in ...}, {@code x = make()}) makes it {@link RawReference#UNTYPED}.
+     * A Python call on {@code self.x} takes the type the class gives its attribute {@code x}: every
+     * {@code self.x = ...} in the class's methods and every binding of {@code x} in its body (a
+     * dataclass's {@code x: Session}) must agree.
      */
     private List<RawReference> withScopedReceiverTypes(List<RawReference> refs, SyntaxTree tree, List<List<Map<String, SyntaxNode>>> matches,
                                                        List<FileGraph.AstNodeRecord> ast) {
         Set<String> receivers = callReceivers(refs);
         Map<Integer, Variable> byPosition = new java.util.HashMap<>();
+        Map<Integer, Variable> attributes = new java.util.HashMap<>();
         for (Map<String, SyntaxNode> m : matches.get(VARIABLES)) {
-            SyntaxNode v = m.get("var");
+            SyntaxNode v = m.get("var"), attr = m.get("attr");
+            if (attr != null) {
+                // self.x in a method: an attribute of its class, as "self.x"
+                if (!"self".equals(tree.text(m.get("self")))) continue;
+                String name = "self." + tree.text(attr);
+                if (receivers.contains(name)) {
+                    attributes.merge(attr.startByte(), new Variable(name, attr.startByte(), boundType(m, tree), 0, 0, false),
+                            (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
+                }
+                continue;
+            }
             if (v == null) continue;
             String name = tree.text(v);
-            if (!receivers.contains(name)) continue; // no call is made on it (or not a plain name)
-            SyntaxNode t = m.get("type"), ctor = m.get("ctor");
-            String type = RawReference.UNTYPED;
-            if (t != null) {
-                String text = tree.text(t).strip();
-                if (text.length() > 2 && (text.charAt(0) == '"' || text.charAt(0) == '\'') && text.charAt(text.length() - 1) == text.charAt(0)) text = text.substring(1, text.length() - 1);
-                if (DOTTED.matcher(text).matches()) type = text;
-            } else if (ctor != null) {
-                // JavaScript's new names a class; a Python call does when it names one (checked when resolving), by custom capitalized
-                String text = tree.text(ctor);
-                String last = lastSegment(text);
-                if (DOTTED.matcher(text).matches() && !last.isEmpty() && (language != Language.PYTHON || Character.isUpperCase(last.charAt(0)))) type = text;
-            }
-            byPosition.merge(v.startByte(), new Variable(name, v.startByte(), type, 0, 0, false), (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
+            // (a name bound in a class body is an attribute too: self.name in its methods)
+            if (!receivers.contains(name) && !(language == Language.PYTHON && receivers.contains("self." + name))) continue; // no call is made on it
+            byPosition.merge(v.startByte(), new Variable(name, v.startByte(), boundType(m, tree), 0, 0, false), (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
         }
-        if (byPosition.isEmpty()) return refs;
+        if (byPosition.isEmpty() && attributes.isEmpty()) return refs;
         // functions and classes, each with the innermost one around it
         List<FileGraph.AstNodeRecord> scopes = new ArrayList<>();
         for (FileGraph.AstNodeRecord a : ast) if (a.kind() != null && (a.kind().equals("function") || a.kind().equals("method") || a.kind().equals("class"))) scopes.add(a);
         Map<FileGraph.AstNodeRecord, Map<String, String>> bound = new java.util.HashMap<>();
         Map<String, String> moduleLevel = new java.util.HashMap<>();
+        Map<FileGraph.AstNodeRecord, Map<String, String>> ofClass = new java.util.HashMap<>();
         for (Variable v : byPosition.values()) {
             FileGraph.AstNodeRecord in = innermost(scopes, v.at());
-            // a class body's names are its attributes, not variables of the methods in it
-            if (in != null && in.kind().equals("class")) continue;
+            if (in != null && in.kind().equals("class")) {
+                // a class body's names are its attributes, not variables of the methods in it
+                ofClass.computeIfAbsent(in, k -> new java.util.HashMap<>()).merge("self." + v.name(), v.type(), (a, b) -> a.equals(b) ? a : RawReference.UNTYPED);
+                continue;
+            }
             Map<String, String> types = in == null ? moduleLevel : bound.computeIfAbsent(in, k -> new java.util.HashMap<>());
             types.merge(v.name(), v.type(), (a, b) -> a.equals(b) ? a : RawReference.UNTYPED);
+        }
+        for (Variable v : attributes.values()) {
+            FileGraph.AstNodeRecord cls = classAround(scopes, v.at());
+            if (cls != null) ofClass.computeIfAbsent(cls, k -> new java.util.HashMap<>()).merge(v.name(), v.type(), (a, b) -> a.equals(b) ? a : RawReference.UNTYPED);
         }
         List<RawReference> out = new ArrayList<>(refs.size());
         for (RawReference r : refs) {
             String type = null;
-            if (r.kind() == RawReference.Kind.CALL && r.owner() != null && receivers.contains(r.owner())) {
+            if (r.kind() == RawReference.Kind.CALL && r.owner() != null && r.owner().startsWith("self.") && r.owner().indexOf('.', 5) < 0) {
+                FileGraph.AstNodeRecord cls = classAround(scopes, r.startByte());
+                if (cls != null) type = ofClass.getOrDefault(cls, Map.of()).get(r.owner());
+            } else if (r.kind() == RawReference.Kind.CALL && r.owner() != null && receivers.contains(r.owner())) {
                 for (FileGraph.AstNodeRecord f = innermost(scopes, r.startByte()); f != null && type == null; f = enclosingOf(scopes, f)) {
                     if (!f.kind().equals("class")) type = bound.getOrDefault(f, Map.of()).get(r.owner());
                 }
@@ -615,6 +635,30 @@ public final class CodeFrontEnd {
             out.add(type == null ? r : new RawReference(r.kind(), r.name(), r.owner(), r.startByte(), r.line(), type));
         }
         return out;
+    }
+
+    /** The innermost class around an offset (through the methods and functions in it), or null. */
+    private static FileGraph.AstNodeRecord classAround(List<FileGraph.AstNodeRecord> scopes, int at) {
+        FileGraph.AstNodeRecord f = innermost(scopes, at);
+        while (f != null && !f.kind().equals("class")) f = enclosingOf(scopes, f);
+        return f;
+    }
+
+    /** The type a binding gives: an annotation naming one, the callee of a {@code new} or (Python) a capitalized call; else UNTYPED. */
+    private String boundType(Map<String, SyntaxNode> m, SyntaxTree tree) {
+        SyntaxNode t = m.get("type"), ctor = m.get("ctor");
+        String type = RawReference.UNTYPED;
+        if (t != null) {
+            String text = tree.text(t).strip();
+            if (text.length() > 2 && (text.charAt(0) == '"' || text.charAt(0) == '\'') && text.charAt(text.length() - 1) == text.charAt(0)) text = text.substring(1, text.length() - 1);
+            if (DOTTED.matcher(text).matches()) type = text;
+        } else if (ctor != null) {
+            // JavaScript's new names a class; a Python call does when it names one (checked when resolving), by custom capitalized
+            String text = tree.text(ctor);
+            String last = lastSegment(text);
+            if (DOTTED.matcher(text).matches() && !last.isEmpty() && (language != Language.PYTHON || Character.isUpperCase(last.charAt(0)))) type = text;
+        }
+        return type;
     }
 
     /** The receivers calls are made on (names, dotted chains): declarations of other names need no type. */
