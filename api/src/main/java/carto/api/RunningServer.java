@@ -108,24 +108,17 @@ public final class RunningServer {
     }
 
     private boolean healthy() {
+        HttpRequest req;
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(announced.url() + "/health")).timeout(Duration.ofSeconds(3)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200;
-        } catch (IOException | IllegalArgumentException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            req = HttpRequest.newBuilder(URI.create(announced.url() + "/health")).timeout(Duration.ofSeconds(3)).GET().build();
+        } catch (IllegalArgumentException e) {
+            return false; // a record with no usable URL
         }
+        return status(req) == 200;
     }
 
     public String url() {
         return announced.url();
-    }
-
-    public long pid() {
-        return announced.pid();
     }
 
     /** "the Carto server at URL (pid N)", for messages. */
@@ -148,15 +141,7 @@ public final class RunningServer {
      */
     public JsonNode follow(String jobId, Consumer<ObjectNode> onEvent) {
         HttpRequest req = request("/v1/jobs/" + jobId + "/events").header("Accept", "text/event-stream").GET().build();
-        HttpResponse<Stream<String>> r;
-        try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofLines());
-        } catch (IOException e) {
-            throw unreachable(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while following job " + jobId, e);
-        }
+        HttpResponse<Stream<String>> r = exchange(req, HttpResponse.BodyHandlers.ofLines(), "following job " + jobId);
         if (r.statusCode() != 200) throw refused(r.statusCode(), String.join("\n", r.body().toList()));
         try (Stream<String> lines = r.body()) {
             String type = null;
@@ -181,15 +166,30 @@ public final class RunningServer {
 
     /** Asks the server to cancel a job (a Ctrl-C of the command that submitted it); false when that failed. */
     public boolean cancel(String jobId) {
+        return status(request("/v1/jobs/" + jobId + "/cancel").timeout(Duration.ofSeconds(3)).POST(HttpRequest.BodyPublishers.noBody()).build()) == 202;
+    }
+
+    /** The status the server answers a request with; -1 when it could not be asked. */
+    private int status(HttpRequest req) {
         try {
-            HttpResponse<String> r = http.send(request("/v1/jobs/" + jobId + "/cancel").timeout(Duration.ofSeconds(3)).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 202;
+            return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
-            return false;
+            return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return -1;
+        }
+    }
+
+    /** The server's response, or an error saying it could not be reached (or that waiting, while {@code doing}, was interrupted). */
+    private <T> HttpResponse<T> exchange(HttpRequest req, HttpResponse.BodyHandler<T> body, String doing) {
+        try {
+            return http.send(req, body);
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + doing, e);
         }
     }
 
@@ -200,15 +200,7 @@ public final class RunningServer {
     }
 
     private JsonNode send(HttpRequest req) {
-        HttpResponse<String> r;
-        try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw unreachable(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for " + describe(), e);
-        }
+        HttpResponse<String> r = exchange(req, HttpResponse.BodyHandlers.ofString(), "waiting for " + describe());
         if (r.statusCode() / 100 != 2) throw refused(r.statusCode(), r.body());
         try {
             return Json.MAPPER.readTree(r.body());

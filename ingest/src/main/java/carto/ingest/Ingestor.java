@@ -87,11 +87,17 @@ public final class Ingestor {
         return name + "-" + sha1(abs.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 6);
     }
 
-    public IngestSummary ingest(Path root, IngestOptions options, IngestListener listener) throws IOException {
-        long t0 = System.nanoTime();
+    /** A repository's root folder as an ingest stores it (absolute, normalized); an error naming it when it is no folder. */
+    public static Path repositoryRoot(Path root) throws IOException {
         Path abs = root.toAbsolutePath().normalize();
         if (!Files.exists(abs)) throw new IOException("no such folder: " + root);
         if (!Files.isDirectory(abs)) throw new IOException(root + " is a file; give the root folder of the repository");
+        return abs;
+    }
+
+    public IngestSummary ingest(Path root, IngestOptions options, IngestListener listener) throws IOException {
+        long t0 = System.nanoTime();
+        Path abs = repositoryRoot(root);
         String repoId = options.repoId() != null ? options.repoId() : repositoryId(abs);
         String[] git = gitInfo(abs);
         String name = abs.getFileName() == null ? abs.toString() : abs.getFileName().toString();

@@ -41,13 +41,18 @@ public final class GraphOptions {
         return new KnowledgeGraph.Config(dataDir(), uri, uri == null ? null : u, p, database, lean);
     }
 
+    /** The carto serve that holds this data folder and writes to the graph these options name, if one runs. */
+    public java.util.Optional<RunningServer> runningServer() {
+        return RunningServer.find(dataDir(), config(true).neo4jUri());
+    }
+
     public KnowledgeGraph open(boolean lean) {
         KnowledgeGraph.Config c = config(lean);
         try {
             return KnowledgeGraph.open(c);
         } catch (GraphException e) {
             // the folder is locked by a running carto serve: say which, and how to reach it
-            var server = RunningServer.find(c.dataDir(), c.neo4jUri());
+            var server = runningServer();
             if (server.isEmpty()) throw e;
             throw new GraphException(server.get().describe() + " holds the data folder " + c.dataDir() + ": ask it through its REST API or web UI at "
                     + server.get().url() + " (carto ingest goes through it by itself), or stop it first", e);

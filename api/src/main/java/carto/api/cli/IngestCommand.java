@@ -47,7 +47,7 @@ public final class IngestCommand implements Callable<Integer> {
         if (maxFileSize < 1) throw new IllegalArgumentException("--max-file-size must be a positive number of bytes, not " + maxFileSize);
         IngestOptions o = new IngestOptions(repoId, AstDepth.parse(depth), maxFileSize, Runtime.getRuntime().availableProcessors(), !full);
         // a carto serve on this data folder holds its graph and index: the ingest runs there
-        var server = RunningServer.find(graph.dataDir(), graph.config(true).neo4jUri());
+        var server = graph.runningServer();
         if (server.isPresent()) return throughServer(server.get(), o);
         try (KnowledgeGraph kg = graph.open(true)) {
             IngestSummary s = run(kg, path, o);
@@ -61,10 +61,7 @@ public final class IngestCommand implements Callable<Integer> {
      * event stream (the progress bar as for a local run), cancelled there on Ctrl-C.
      */
     private int throughServer(RunningServer server, IngestOptions o) throws java.io.IOException {
-        Path root = path.toAbsolutePath().normalize();
-        // as a local ingest says it, before anything is sent
-        if (!java.nio.file.Files.exists(root)) throw new java.io.IOException("no such folder: " + path);
-        if (!java.nio.file.Files.isDirectory(root)) throw new java.io.IOException(path + " is a file; give the root folder of the repository");
+        Path root = Ingestor.repositoryRoot(path); // refused as a local ingest refuses it, before anything is sent
         System.err.println("carto: " + server.describe() + " holds " + graph.dataDir() + "; the ingest runs there");
         ObjectNode body = Json.MAPPER.createObjectNode().put("path", root.toString()).put("full", full)
                 .put("ast_depth", o.depth().name().toLowerCase(java.util.Locale.ROOT)).put("max_file_size", maxFileSize);

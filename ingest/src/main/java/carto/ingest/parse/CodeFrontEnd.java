@@ -522,6 +522,11 @@ public final class CodeFrontEnd {
         }
     }
 
+    /** Of two matches of one declaration (several patterns match it), the one that sees its type. */
+    private static final java.util.function.BinaryOperator<Variable> SEES_TYPE = (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a;
+    /** Of two bindings of a name in one scope: their type when they agree, else UNTYPED. */
+    private static final java.util.function.BinaryOperator<String> AGREED_TYPE = (a, b) -> a.equals(b) ? a : RawReference.UNTYPED;
+
     /**
      * Go calls on a variable, with the type it is declared with: the innermost declaration of that
      * name visible at the call (a parameter in its function, a local from its statement to the end
@@ -539,9 +544,8 @@ public final class CodeFrontEnd {
             if (!receivers.contains(name)) continue; // no call is made on it
             SyntaxNode t = m.get("type");
             String type = t == null ? RawReference.UNTYPED : goNamedType(t, tree);
-            // a declaration several patterns match: the one that sees its type wins
             byPosition.merge(v.startByte(), new Variable(name, v.startByte(), type, scope.startByte(), scope.endByte(), scope.type().equals("source_file")),
-                    (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
+                    SEES_TYPE);
         }
         if (byPosition.isEmpty()) return refs;
         Map<String, List<Variable>> byName = new java.util.HashMap<>();
@@ -589,7 +593,7 @@ public final class CodeFrontEnd {
                 String name = "self." + tree.text(attr);
                 if (receivers.contains(name)) {
                     attributes.merge(attr.startByte(), new Variable(name, attr.startByte(), boundType(m, tree), 0, 0, false),
-                            (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
+                            SEES_TYPE);
                 }
                 continue;
             }
@@ -597,7 +601,7 @@ public final class CodeFrontEnd {
             String name = tree.text(v);
             // (a name bound in a class body is an attribute too: self.name in its methods)
             if (!receivers.contains(name) && !(language == Language.PYTHON && receivers.contains("self." + name))) continue; // no call is made on it
-            byPosition.merge(v.startByte(), new Variable(name, v.startByte(), boundType(m, tree), 0, 0, false), (a, b) -> a.type().equals(RawReference.UNTYPED) ? b : a);
+            byPosition.merge(v.startByte(), new Variable(name, v.startByte(), boundType(m, tree), 0, 0, false), SEES_TYPE);
         }
         if (byPosition.isEmpty() && attributes.isEmpty()) return refs;
         // functions and classes, each with the innermost one around it
@@ -610,15 +614,15 @@ public final class CodeFrontEnd {
             FileGraph.AstNodeRecord in = innermost(scopes, v.at());
             if (in != null && in.kind().equals("class")) {
                 // a class body's names are its attributes, not variables of the methods in it
-                ofClass.computeIfAbsent(in, k -> new java.util.HashMap<>()).merge("self." + v.name(), v.type(), (a, b) -> a.equals(b) ? a : RawReference.UNTYPED);
+                ofClass.computeIfAbsent(in, k -> new java.util.HashMap<>()).merge("self." + v.name(), v.type(), AGREED_TYPE);
                 continue;
             }
             Map<String, String> types = in == null ? moduleLevel : bound.computeIfAbsent(in, k -> new java.util.HashMap<>());
-            types.merge(v.name(), v.type(), (a, b) -> a.equals(b) ? a : RawReference.UNTYPED);
+            types.merge(v.name(), v.type(), AGREED_TYPE);
         }
         for (Variable v : attributes.values()) {
             FileGraph.AstNodeRecord cls = classAround(scopes, v.at());
-            if (cls != null) ofClass.computeIfAbsent(cls, k -> new java.util.HashMap<>()).merge(v.name(), v.type(), (a, b) -> a.equals(b) ? a : RawReference.UNTYPED);
+            if (cls != null) ofClass.computeIfAbsent(cls, k -> new java.util.HashMap<>()).merge(v.name(), v.type(), AGREED_TYPE);
         }
         List<RawReference> out = new ArrayList<>(refs.size());
         for (RawReference r : refs) {

@@ -122,7 +122,7 @@ public final class HeuristicResolver {
             if (r.receiverType() != null && r.kind() == RawReference.Kind.CALL) {
                 // a call on a variable (no module, whatever its name): a method of the type it is declared with
                 CodeGraph.Definition typed = RawReference.UNTYPED.equals(r.receiverType()) ? null : switch (lang) {
-                    case "go" -> goMethod(path, r.receiverType(), r.name(), bindings);
+                    case "go" -> goMethod(path, r.receiverType(), r.name(), bindings, modules);
                     case "python" -> pythonMethod(path, r.receiverType(), r.name(), bindings, imported, modules);
                     default -> jsMethod(path, lang, r.receiverType(), r.name(), imported);
                 };
@@ -189,18 +189,19 @@ public final class HeuristicResolver {
      * type's methods come from an embedded type, it is an interface, or it is not found): then the
      * call is resolved by name.
      */
-    private CodeGraph.Definition goMethod(String path, String type, String method, Map<String, String> bindings) {
+    private CodeGraph.Definition goMethod(String path, String type, String method, Map<String, String> bindings, Map<String, Module> modules) {
         int dot = type.indexOf('.');
         String typeName = type.substring(dot + 1);
         String suffix = "." + typeName + "." + method;
         java.util.function.Predicate<CodeGraph.Definition> named = d -> d.kind().equals("method") && d.qualifiedName() != null && d.qualifiedName().endsWith(suffix);
         List<CodeGraph.Definition> methods = byName.getOrDefault(method, List.of());
         if (dot >= 0) {
-            String spec = bindings.get(type.substring(0, dot));
-            if (spec == null) return null;
-            List<String> files = go(spec);
-            if (files.isEmpty()) return goModule != null || !spec.split("/", 2)[0].contains(".") ? OUTSIDE_TYPE : null;
-            List<CodeGraph.Definition> found = methods.stream().filter(d -> named.test(d) && files.contains(d.path())).toList();
+            String pkg = type.substring(0, dot);
+            Module m = modules.computeIfAbsent(pkg, o -> module(path, "go", o, bindings));
+            if (m == Module.OUTSIDE) return OUTSIDE_TYPE;
+            // an imported package of none of this checkout's packages: of another module, when the repository is one
+            if (m == Module.NONE) return bindings.containsKey(pkg) && goModule != null ? OUTSIDE_TYPE : null;
+            List<CodeGraph.Definition> found = methods.stream().filter(d -> named.test(d) && m.files().contains(d.path())).toList();
             return found.size() == 1 ? found.getFirst() : null;
         }
         boolean declaredHere = byName.getOrDefault(typeName, List.of()).stream()
